@@ -59,6 +59,10 @@ type Kind struct {
 	Credentials string   // for people: "httptest / httptest"
 	Endpoints   []string // for people: what a client can do, one line each
 	Options     []Option
+	// DataPorts is how many extra ports the kind needs for data connections
+	// (FTP passive mode). In containers they are published with host port ==
+	// container port, and the kind is told them through its options.
+	DataPorts int
 	// Ready is the probe that tells a client would succeed.
 	Ready func(opts map[string]string) *spec.Probe
 	// Run serves on env's listeners until ctx is done or a listener fails.

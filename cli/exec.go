@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/engine/docker"
+)
+
+func (a *app) execCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exec SERVER -- ARGV...",
+		Short: "Run ARGV in a server (no shell) and exit with its status",
+		Long: `exec runs ARGV inside the server's container exactly as given: no shell
+parses it, so spaces and quotes reach the program unchanged. Its stdout and
+stderr stay apart, and testbed exits with its status.`,
+		Example: `  testbed exec web -- cat /etc/hostname
+  testbed exec app -- /bin/ls -l "/dir with spaces"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			at := cmd.ArgsLenAtDash()
+			if at != 1 || len(args) < 2 {
+				return usagef("usage: testbed exec SERVER -- ARGV...")
+			}
+			project, err := a.currentProject(cmd.Context())
+			if err != nil {
+				return err
+			}
+			drv, err := a.dockerDriver(cmd.Context(), docker.Options{})
+			if err != nil {
+				return err
+			}
+			defer drv.Close()
+			c, err := drv.Find(cmd.Context(), project, args[0])
+			if err != nil {
+				return err
+			}
+			code, err := drv.Exec(cmd.Context(), c.ID, args[1:], a.io.Out, a.io.Err)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return &exitError{code: code}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/owner"
+)
+
+func (a *app) reapCommand() *cobra.Command {
+	var dryRun bool
+	var olderThan time.Duration
+	cmd := &cobra.Command{
+		Use:   "reap",
+		Short: "Remove the resources of runs whose owner is gone, in every project",
+		Long: `reap finds every testbed container on the engine by label and removes the
+projects whose run is dead: the process that made them (host, pid and start
+time in the testbed.owner label) is gone from this host and the project was
+not left up on purpose by a finished 'testbed up' (its state directory records
+it). A live run's project is never touched. With --older-than, projects made
+on other hosts (a remote engine) older than that are taken too.`,
+		Example: `  testbed reap --dry-run
+  testbed reap --older-than 2h`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			drv, err := a.dockerDriver(ctx, docker.Options{})
+			if err != nil {
+				return err
+			}
+			defer drv.Close()
+			list, err := drv.List(ctx, "")
+			if err != nil {
+				return err
+			}
+			dead := map[string]string{}
+			live := map[string]bool{}
+			for _, c := range list {
+				why, isDead := a.deadRun(c, olderThan)
+				if isDead && !live[c.Project] {
+					dead[c.Project] = why
+				} else {
+					live[c.Project] = true
+					delete(dead, c.Project)
+				}
+			}
+			for project, why := range dead {
+				fmt.Fprintf(a.io.Out, "%s: %s\n", project, why)
+				if dryRun {
+					continue
+				}
+				if err := drv.Remove(ctx, lifecycle.RemoveOptions{Project: project}); err != nil {
+					return fmt.Errorf("reap %s: %w", project, err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
+	return cmd
+}
+
+// deadRun decides whether a container belongs to a dead run, and says why.
+func (a *app) deadRun(c docker.Container, olderThan time.Duration) (string, bool) {
+	o, err := owner.Parse(c.Owner)
+	if err != nil {
+		return "", false
+	}
+	alive, local := o.Alive()
+	if !local {
+		if age := time.Since(c.Created); olderThan > 0 && age > olderThan {
+			return fmt.Sprintf("made on host %s %s ago (older than %s)", o.Host, age.Round(time.Second), olderThan), true
+		}
+		return "", false
+	}
+	if alive {
+		return "", false
+	}
+	dir, err := a.stateDir(c.Project)
+	if err == nil {
+		if _, err := endpoints.Read(dir); err == nil && readSpecHash(dir) == c.Labels["testbed.spec-hash"] {
+			return "", false // left up by a finished `testbed up`
+		}
+	}
+	return fmt.Sprintf("owner pid %d on %s is gone", o.PID, o.Host), true
+}

@@ -1,0 +1,162 @@
+// Package cli is the testbed command line: cobra commands that parse flags,
+// call the packages that do the work, and map errors to exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is testbed's version, set at build time with -ldflags "-X".
+var Version = "0.1.0-dev"
+
+// IO is where a command reads and writes.
+type IO struct {
+	In  io.Reader
+	Out io.Writer // results: tables, JSON, env
+	Err io.Writer // diagnostics and progress
+}
+
+// globals are the flags every command takes.
+type globals struct {
+	file     string
+	project  string
+	driver   string
+	progress string
+	logLevel string
+	stateDir string
+}
+
+// app is one invocation of the CLI.
+type app struct {
+	io  IO
+	g   globals
+	log *slog.Logger
+}
+
+// Main runs the CLI with args and returns the exit status.
+func Main(ctx context.Context, args []string, stdio IO) int {
+	a := &app{io: stdio}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		fmt.Fprintf(stdio.Err, "testbed: %v\n", err)
+	}
+	code := exitCode(err)
+	if code == ExitSIGINT && ctx.Err() == nil {
+		code = ExitFailure
+	}
+	return code
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "testbed",
+		Short: "Throwaway network servers for integration tests",
+		Long: `testbed brings up a set of throwaway network servers for integration tests
+(HTTP/HTTPS, HTTP proxy, SOCKS5, FTP, IMAP, echo/daytime/discard/chargen, and
+any server you describe), waits until every one really answers, prints their
+addresses and a CA, and removes everything afterwards.
+
+With no spec file it runs the built-in default testbed: one server of every
+built-in kind (see 'testbed servers').`,
+		Example: `  testbed run -- go test ./...        # up, run the tests with TESTBED_* set, down
+  testbed up && testbed env --json     # bring up, then read the endpoints
+  testbed -f testbed.yaml up web       # one server (and what it depends on)
+  testbed down                         # remove every container and network`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup()
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.json, else the built-in default testbed)")
+	f.StringVarP(&a.g.project, "project", "p", "", "project name (env TESTBED_PROJECT; default from the spec's name or the directory)")
+	f.StringVar(&a.g.driver, "driver", "", "auto|docker|local (env TESTBED_DRIVER; auto = docker when an engine answers, else local)")
+	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")
+	f.StringVar(&a.g.logLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.StringVar(&a.g.stateDir, "state-dir", "", "where endpoints.json and the CA are kept (default $XDG_STATE_HOME/testbed)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(
+		a.upCommand(), a.downCommand(), a.buildCommand(), a.cleanCommand(), a.psCommand(),
+		a.logsCommand(), a.execCommand(), a.envCommand(), a.runCommand(), a.reapCommand(),
+		a.configCommand(), a.doctorCommand(), a.serversCommand(), a.serveCommand(), a.versionCommand(),
+	)
+	return root
+}
+
+func (a *app) setup() error {
+	if a.g.project == "" {
+		a.g.project = os.Getenv("TESTBED_PROJECT")
+	}
+	if a.g.driver == "" {
+		a.g.driver = os.Getenv("TESTBED_DRIVER")
+	}
+	if a.g.driver == "" {
+		a.g.driver = "auto"
+	}
+	switch a.g.driver {
+	case "auto", "docker", "local":
+	default:
+		return usagef("--driver %q: want auto, docker or local", a.g.driver)
+	}
+	switch a.g.progress {
+	case "auto", "tty", "plain", "json", "quiet":
+	default:
+		return usagef("--progress %q: want auto, tty, plain, json or quiet", a.g.progress)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.g.logLevel)); err != nil {
+		return usagef("--log-level %q: want debug, info, warn or error", a.g.logLevel)
+	}
+	a.log = slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// bindLocal reports whether ports are published host = container, from the
+// flag or the environment (TESTSERVER_BIND_LOCAL for compatibility).
+func bindLocal(flag bool) bool {
+	if flag {
+		return true
+	}
+	for _, v := range []string{"TESTBED_BIND_LOCAL", "TESTSERVER_BIND_LOCAL"} {
+		if _, ok := os.LookupEnv(v); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// noArgs refuses positional arguments with exit 2.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments (got %s)", cmd.CommandPath(), strings.Join(args, " "))
+	}
+	return nil
+}
+
+// exactArgs wants n positional arguments.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %d argument(s), got %d (see --help)", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}

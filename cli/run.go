@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/lifecycle"
+)
+
+func (a *app) runCommand() *cobra.Command {
+	var f upFlags
+	var show bool
+	cmd := &cobra.Command{
+		Use:   "run [SERVER...] -- ARGV...",
+		Short: "Bring the testbed up, run ARGV with the endpoint environment, take it down",
+		Long: `run brings the testbed up, runs ARGV (no shell: the words as given) with the
+TESTBED_* variables added to its environment, and takes the testbed down
+whatever happens. It exits with ARGV's status, or 125 when testbed itself
+failed. SIGINT and SIGTERM are passed on to ARGV.`,
+		Example: `  testbed run -- go test ./...
+  testbed run http socks -- curl -sS --socks5-hostname 127.0.0.1:1080 http://http.testbed.test/
+  testbed run -- sh -c 'curl -s http://$TESTBED_HTTP_80/status/204 -w "%{http_code}\n"'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			at := cmd.ArgsLenAtDash()
+			if at < 0 || at == len(args) {
+				return &exitError{code: a.fail(usagef("run needs a command after --, like: testbed run -- go test ./..."), ExitRun)}
+			}
+			return a.run(cmd.Context(), args[:at], args[at:], f, show)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&show, "print", true, "print the endpoints table (stderr) before running ARGV")
+	return cmd
+}
+
+// fail prints err and returns code, for commands whose own failures have a
+// special status.
+func (a *app) fail(err error, code int) int {
+	fmt.Fprintf(a.io.Err, "testbed: %v\n", err)
+	return code
+}
+
+func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show bool) error {
+	l, err := a.load(ctx, servers)
+	if err != nil {
+		return &exitError{code: a.fail(err, ExitRun)}
+	}
+	if a.g.project == "" {
+		// Each run gets its own project, so runs in parallel never collide.
+		l.project = fmt.Sprintf("%s-run%d", l.project, os.Getpid())
+	}
+	m, err := a.up(ctx, l, f, false)
+	down := func() error {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		drv, err := a.dockerDriver(dctx, docker.Options{})
+		if err != nil {
+			return err
+		}
+		defer drv.Close()
+		err = drv.Remove(dctx, lifecycle.RemoveOptions{Project: l.project})
+		if dir, derr := a.stateDir(l.project); derr == nil {
+			os.RemoveAll(dir)
+		}
+		return err
+	}
+	if err != nil {
+		return &exitError{code: a.fail(err, ExitRun)}
+	}
+	if show {
+		saved := a.io.Out
+		a.io.Out = a.io.Err
+		a.printEndpoints(m, false)
+		a.io.Out = saved
+	}
+	code, runErr := runChild(ctx, argv, append(os.Environ(), m.Env()...), a.io)
+	if derr := down(); derr != nil {
+		fmt.Fprintf(a.io.Err, "testbed: down: %v\n", derr)
+		if runErr == nil && code == 0 {
+			return &exitError{code: ExitRun}
+		}
+	}
+	if runErr != nil {
+		return &exitError{code: a.fail(runErr, ExitRun)}
+	}
+	return &exitError{code: code}
+}
+
+// runChild runs argv, passing SIGINT and SIGTERM on to it, and returns its
+// exit status (128+signal when a signal ended it).
+func runChild(ctx context.Context, argv, env []string, stdio IO) (int, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.In, stdio.Out, stdio.Err
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case s := <-sigs:
+			cmd.Process.Signal(s)
+		case err := <-done:
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					return 128 + int(ws.Signal()), nil
+				}
+				return ee.ExitCode(), nil
+			}
+			if err != nil {
+				return 0, fmt.Errorf("run %s: %w", argv[0], err)
+			}
+			return 0, nil
+		}
+	}
+}

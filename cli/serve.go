@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/hostnet"
+	"github.com/testbed-dev/testbed/servers/netpolicy"
+	"github.com/testbed-dev/testbed/servers/testca"
+)
+
+type serveFlags struct {
+	listen      string
+	ports       []string
+	sets        []string
+	tlsCert     string
+	tlsKey      string
+	allowDomain string
+	allowNames  []string
+	allowNets   []string
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve KIND",
+		Short: "Run one built-in server in the foreground",
+		Long: `serve runs one built-in server kind in the foreground until interrupted. It is
+what runs inside the built-in containers, and it is useful on its own.
+
+TLS: the certificate comes from --tls-cert/--tls-key, or from the
+TESTBED_TLS_CERT/TESTBED_TLS_KEY variables (PEM); without either, serve makes
+a throwaway CA and prints where its PEM is.
+
+The proxy and socks kinds connect only to testbed destinations: names given
+with --allow-name or inside --allow-domain, and addresses inside --allow-net
+(CIDR, or "local" for the networks of this machine's interfaces).`,
+		Example: `  testbed serve http --listen 127.0.0.1 --port 80/tcp=8080 --port 443/tcp=8443
+  testbed serve echo --listen 127.0.0.1 --port 7/tcp=0 --port 7/udp=0
+  testbed serve ftp --set user=me --set password=secret --port 21/tcp=2121`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.serve(cmd.Context(), args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "", "address to listen on (default every interface)")
+	fl.StringArrayVar(&f.ports, "port", nil, "KEY=PORT: listen on PORT instead of the kind's port KEY (like 80/tcp=8080; 0 = any free port)")
+	fl.StringArrayVar(&f.sets, "set", nil, "NAME=VALUE: a kind option (see `testbed servers`)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM key file")
+	fl.StringVar(&f.allowDomain, "allow-domain", "", "proxy/socks: names in this domain are testbed destinations")
+	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
+	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
+	return cmd
+}
+
+func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
+	cat := catalog.New()
+	kind, ok := cat.Kind(kindName)
+	if !ok {
+		return usagef("no built-in kind %q (have %s)", kindName, strings.Join(cat.Names(), ", "))
+	}
+	given := map[string]string{}
+	for _, s := range f.sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return usagef("--set %q: want NAME=VALUE", s)
+		}
+		given[k] = v
+	}
+	opts, err := kind.ResolveOptions(given)
+	if err != nil {
+		return &usageError{err}
+	}
+	if opts["public-clients"] == "gateway" {
+		gw, err := hostnet.DefaultGateway()
+		if err != nil {
+			return err
+		}
+		opts["public-clients"] = netip.PrefixFrom(gw, 32).String()
+	}
+	override := map[string]int{}
+	for _, s := range f.ports {
+		k, v, ok := strings.Cut(s, "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 0 || n > 65535 {
+			return usagef("--port %q: want KEY=PORT like 80/tcp=8080", s)
+		}
+		override[k] = n
+	}
+	tlsCfg, err := a.serveTLS(f)
+	if err != nil {
+		return err
+	}
+	policy, err := servePolicy(f)
+	if err != nil {
+		return err
+	}
+	policy.Logger = a.log
+	ls, pcs, err := kind.Listen(f.listen, override)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for k, l := range ls {
+		lines = append(lines, fmt.Sprintf("%s %s on %s", kind.Name, k, l.Addr()))
+	}
+	for k, pc := range pcs {
+		lines = append(lines, fmt.Sprintf("%s %s on %s", kind.Name, k, pc.LocalAddr()))
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Fprintf(a.io.Err, "testbed serve: %s\n", l)
+	}
+	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: a.log})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// serveTLS finds the server certificate: files, the environment, or a
+// throwaway CA made now.
+func (a *app) serveTLS(f serveFlags) (*tls.Config, error) {
+	var certPEM, keyPEM []byte
+	switch {
+	case f.tlsCert != "" || f.tlsKey != "":
+		var err error
+		if certPEM, err = os.ReadFile(f.tlsCert); err != nil {
+			return nil, usagef("--tls-cert: %v", err)
+		}
+		if keyPEM, err = os.ReadFile(f.tlsKey); err != nil {
+			return nil, usagef("--tls-key: %v", err)
+		}
+	case os.Getenv(docker.EnvTLSCert) != "":
+		certPEM, keyPEM = []byte(os.Getenv(docker.EnvTLSCert)), []byte(os.Getenv(docker.EnvTLSKey))
+	default:
+		dir, err := os.MkdirTemp("", "testbed-serve-ca-")
+		if err != nil {
+			return nil, err
+		}
+		ca, err := testca.LoadOrCreate(dir, "testbed serve throwaway CA")
+		if err != nil {
+			return nil, err
+		}
+		host, _ := os.Hostname()
+		certPEM, keyPEM, err = ca.Issue("localhost", "127.0.0.1", "::1", host)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(a.io.Err, "testbed serve: TLS certificates signed by the throwaway CA %s\n", filepath.Join(dir, testca.CertFileName))
+	}
+	cfg, err := testca.ServerTLSConfig(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("server certificate: %w", err)
+	}
+	return cfg, nil
+}
+
+func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
+	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames}
+	for _, n := range f.allowNets {
+		if n == "local" {
+			nets, err := hostnet.LocalNets()
+			if err != nil {
+				return nil, err
+			}
+			p.Nets = append(p.Nets, nets...)
+			continue
+		}
+		pfx, err := netip.ParsePrefix(n)
+		if err != nil {
+			return nil, usagef("--allow-net %q: %v", n, err)
+		}
+		p.Nets = append(p.Nets, pfx)
+	}
+	return p, nil
+}

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/testca"
+)
+
+// upFlags are the flags of up and run.
+type upFlags struct {
+	timeout       time.Duration
+	bindLocal     bool
+	keepOnFailure bool
+	noBuild       bool
+	pull          bool
+	json          bool
+	timings       bool
+}
+
+func (f *upFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&f.timeout, "timeout", 0, "give up when the whole testbed is not ready within this (default: each server's own timeout, 60s)")
+	fl.BoolVar(&f.bindLocal, "bind-local", false, "publish each port on the same host port (env TESTBED_BIND_LOCAL or TESTSERVER_BIND_LOCAL)")
+	fl.BoolVar(&f.keepOnFailure, "keep-on-failure", false, "leave containers of a failed up in place for debugging")
+	fl.BoolVar(&f.noBuild, "no-build", false, "never build images; fail when one is missing")
+	fl.BoolVar(&f.pull, "pull", false, "allow pulling images that are not on the engine")
+	fl.BoolVar(&f.timings, "timings", false, "print a per-server waterfall (build, create, start, wait, ready) when done")
+}
+
+func (a *app) upCommand() *cobra.Command {
+	var f upFlags
+	cmd := &cobra.Command{
+		Use:   "up [SERVER...]",
+		Short: "Build what is missing, start the servers, wait until each answers, print the endpoints",
+		Long: `up builds missing images, creates the project's network, starts the servers
+(independent ones in parallel, each after its dependencies are ready), waits
+until every server answers its readiness probe, then prints the endpoints and
+writes them to <state-dir>/<project>/endpoints.json.
+
+up is all-or-nothing: if any server fails (build, start, readiness, Ctrl-C),
+everything this run created is removed and the error names the server, the
+phase and the last lines of its log. Running up again for a project that is
+already up with the same spec just prints its endpoints; with another spec it
+is refused.`,
+		Example: `  testbed up                      # the default testbed
+  testbed up --json               # endpoints as JSON on stdout
+  testbed -f testbed.yaml up web  # only web and what it depends on
+  testbed up --bind-local         # host port = container port (80, 443, ...)`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := a.load(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			m, err := a.up(cmd.Context(), l, f, true)
+			if err != nil {
+				return err
+			}
+			return a.printEndpoints(m, f.json)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the endpoints as JSON")
+	return cmd
+}
+
+// up brings l up and, when keep is set, records it in the state directory
+// for env, ps and down.
+func (a *app) up(ctx context.Context, l *loaded, f upFlags, keep bool) (m *endpoints.Manifest, err error) {
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	drv, err := a.engine(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
+	if err != nil {
+		return nil, err
+	}
+	defer drv.Close()
+	p, err := a.newPlan(l, true, bindLocal(f.bindLocal))
+	if err != nil {
+		return nil, err
+	}
+	dir, err := a.stateDir(l.project)
+	if err != nil {
+		return nil, err
+	}
+	if existing, err := a.existing(ctx, drv, p, dir); existing != nil || err != nil {
+		return existing, err
+	}
+	_, statErr := os.Stat(dir)
+	createdDir := errors.Is(statErr, os.ErrNotExist)
+	defer func() {
+		if err != nil && createdDir {
+			os.RemoveAll(dir)
+		}
+	}()
+	ca, err := testca.LoadOrCreate(dir, "testbed "+l.project+" test CA")
+	if err != nil {
+		return nil, fmt.Errorf("project CA: %w", err)
+	}
+	rec := &progress.Recorder{Next: a.sink()}
+	m, err = lifecycle.Up(ctx, drv, p, lifecycle.UpOptions{
+		CA:            ca,
+		CAFile:        testca.CertFile(dir),
+		ProbeTLS:      &tls.Config{RootCAs: ca.Pool()},
+		Sink:          rec,
+		KeepOnFailure: f.keepOnFailure,
+		Owner:         p.Labels[plan.LabelOwner],
+	})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && f.timeout > 0 {
+			err = fmt.Errorf("not ready within --timeout %s: %w", f.timeout, err)
+		}
+		return nil, err
+	}
+	if f.timings {
+		fmt.Fprint(a.io.Err, rec.Timings())
+	}
+	if keep {
+		if err := endpoints.Write(dir, m); err != nil {
+			return nil, err
+		}
+		if err := writeSpecHash(dir, p.SpecHash); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// engine picks the driver. The local driver is not available here yet, so
+// auto means docker.
+func (a *app) engine(ctx context.Context, o docker.Options) (*docker.Driver, error) {
+	if a.g.driver == "local" {
+		return nil, usagef("--driver local is not available in this build; use a Docker engine")
+	}
+	return a.dockerDriver(ctx, o)
+}
+
+// sink is the progress output chosen by --progress.
+func (a *app) sink() progress.Sink {
+	mode := a.g.progress
+	if mode == "auto" {
+		mode = "plain"
+		if isTerminal(a.io.Err) {
+			mode = "tty"
+		}
+	}
+	switch mode {
+	case "tty":
+		return &progress.TTY{W: a.io.Err}
+	case "json":
+		return &progress.JSON{W: a.io.Err}
+	case "quiet":
+		return progress.Discard{}
+	}
+	return &progress.Plain{W: a.io.Err}
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,80 @@
+// Package docker runs testbed servers as containers on a Docker Engine,
+// through the Engine API (github.com/moby/moby/client) with the API version
+// negotiated, so it works on old engines (API 1.41) and current ones alike.
+// Nothing here runs a docker CLI or a shell.
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// PingTimeout bounds the first contact with the engine.
+const PingTimeout = 3 * time.Second
+
+// CallTimeout bounds one engine call that should be quick (create, start,
+// inspect, remove). Builds and waits have their own deadlines.
+const CallTimeout = 60 * time.Second
+
+// ErrUnavailable means no engine answered.
+var ErrUnavailable = errors.New("no Docker engine answers")
+
+// Options configure the driver.
+type Options struct {
+	Logger   *slog.Logger
+	Pull     bool   // images named by a spec may be pulled when missing
+	NoBuild  bool   // never build; missing images are an error
+	NoCache  bool   // build without the engine's cache
+	CacheDir string // where a server binary built from source is cached; "" = user cache dir
+}
+
+// Driver is the docker engine driver.
+type Driver struct {
+	cli  *client.Client
+	opts Options
+	log  *slog.Logger
+	api  string
+}
+
+// New connects to the engine named by the environment (DOCKER_HOST, ...)
+// and negotiates the API version.
+func New(ctx context.Context, o Options) (*Driver, error) {
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, PingTimeout)
+	defer cancel()
+	ping, err := cli.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("%w at %s: %v (is dockerd running? `testbed doctor` checks; `--driver local` runs the built-in servers without an engine)",
+			ErrUnavailable, cli.DaemonHost(), err)
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion}, nil
+}
+
+// Name implements lifecycle.Engine.
+func (d *Driver) Name() string { return "docker" }
+
+// Close releases the connection.
+func (d *Driver) Close() error { return d.cli.Close() }
+
+// Client exposes the API client (for doctor and tests).
+func (d *Driver) Client() *client.Client { return d.cli }
+
+// APIVersion is the negotiated API version.
+func (d *Driver) APIVersion() string { return d.api }
+
+func callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, CallTimeout)
+}

@@ -1,0 +1,158 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/plan"
+)
+
+// Environment variables that carry a built-in server's certificate.
+const (
+	EnvTLSCert = "TESTBED_TLS_CERT"
+	EnvTLSKey  = "TESTBED_TLS_KEY"
+)
+
+// Start creates the step's container on the project network, starts it and
+// returns the running instance.
+func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
+	opts, err := createOptions(p, st, tls)
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := callCtx(ctx)
+	created, err := d.cli.ContainerCreate(cctx, opts)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("create container %s: %w", st.Container, err)
+	}
+	inst := newInstance(d, st, created.ID)
+	// Watch for the exit before starting, so an instant crash is not missed.
+	inst.watchExit(ctx)
+	cctx, cancel = callCtx(ctx)
+	_, err = d.cli.ContainerStart(cctx, created.ID, client.ContainerStartOptions{})
+	cancel()
+	if err != nil {
+		inst.stopWatching()
+		return nil, fmt.Errorf("start container %s: %w", st.Container, err)
+	}
+	if err := inst.inspect(ctx); err != nil {
+		return inst, err
+	}
+	return inst, nil
+}
+
+func createOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
+	srv := st.Server
+	cfg := &container.Config{
+		Hostname:     st.Hostname,
+		Image:        st.Image,
+		Labels:       st.Labels,
+		ExposedPorts: network.PortSet{},
+		Env:          envList(st.Env),
+		Cmd:          st.Command,
+		Entrypoint:   srv.Entrypoint,
+		User:         srv.User,
+		WorkingDir:   srv.WorkingDir,
+	}
+	host := &container.HostConfig{
+		NetworkMode:    container.NetworkMode(p.Network),
+		PortBindings:   network.PortMap{},
+		ReadonlyRootfs: srv.ReadOnly,
+		CapAdd:         srv.CapAdd,
+		CapDrop:        srv.CapDrop,
+		RestartPolicy:  container.RestartPolicy{Name: container.RestartPolicyDisabled},
+	}
+	for _, b := range st.Ports {
+		port, err := network.ParsePort(b.Key())
+		if err != nil {
+			return client.ContainerCreateOptions{}, fmt.Errorf("port %s: %w", b.Key(), err)
+		}
+		ip, err := netip.ParseAddr(b.HostIP)
+		if err != nil {
+			return client.ContainerCreateOptions{}, fmt.Errorf("port %s: host ip: %w", b.Key(), err)
+		}
+		cfg.ExposedPorts[port] = struct{}{}
+		hp := ""
+		if b.HostPort != 0 {
+			hp = strconv.Itoa(b.HostPort)
+		}
+		host.PortBindings[port] = append(host.PortBindings[port], network.PortBinding{HostIP: ip, HostPort: hp})
+	}
+	if len(srv.Tmpfs) > 0 {
+		host.Tmpfs = map[string]string{}
+		for _, t := range srv.Tmpfs {
+			path, opts, _ := cutColon(t)
+			host.Tmpfs[path] = opts
+		}
+	}
+	for _, v := range srv.Volumes {
+		m := mount.Mount{Target: v.Target, Source: v.Source, ReadOnly: v.ReadOnly, Type: mount.TypeBind}
+		if v.Type == "volume" {
+			m.Type = mount.TypeVolume
+			m.Source = p.Project + "_" + v.Source
+			m.VolumeOptions = &mount.VolumeOptions{Labels: p.Labels}
+		}
+		host.Mounts = append(host.Mounts, m)
+	}
+	if h := srv.Health; h != nil {
+		cfg.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Retries: h.Retries}
+	}
+	if st.Hardened {
+		harden(cfg, host)
+		if tls != nil {
+			cfg.Env = append(cfg.Env, EnvTLSCert+"="+string(tls.CertPEM), EnvTLSKey+"="+string(tls.KeyPEM))
+		}
+	}
+	return client.ContainerCreateOptions{
+		Name:       st.Container,
+		Config:     cfg,
+		HostConfig: host,
+		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			p.Network: {Aliases: st.Aliases},
+		}},
+	}, nil
+}
+
+// harden applies the built-in servers' security defaults: nobody, a
+// read-only root with a private /tmp, every capability dropped but
+// NET_BIND_SERVICE, no-new-privileges. Low ports are opened through the
+// namespaced sysctl, so no capability is needed to bind them as nobody.
+func harden(cfg *container.Config, host *container.HostConfig) {
+	cfg.User = plan.BuiltinUser
+	host.ReadonlyRootfs = true
+	host.CapDrop = []string{"ALL"}
+	host.CapAdd = []string{"NET_BIND_SERVICE"}
+	host.SecurityOpt = []string{"no-new-privileges:true"}
+	host.Sysctls = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
+	host.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,noexec,size=1g,mode=1777"}
+	host.Init = nil
+	cfg.Env = append(cfg.Env, "TMPDIR=/tmp")
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func cutColon(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}

@@ -1,0 +1,208 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/progress"
+)
+
+// LabelImage marks images testbed built ("builtin" or the server's name).
+const LabelImage = "testbed.image"
+
+// BuildTimeout bounds one image build.
+const BuildTimeout = 30 * time.Minute
+
+// Prepare builds or checks every image, then creates the project network.
+func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
+	if err := d.EnsureImages(ctx, p, sink); err != nil {
+		return err
+	}
+	return d.createNetwork(ctx, p)
+}
+
+// EnsureImages makes sure every step's image exists, building what is
+// missing, and sets each step's Image. Builds run in parallel.
+func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
+	var builtin string
+	var builtinErr error
+	var once sync.Once
+	ensureBuiltin := func(server string) (string, error) {
+		once.Do(func() { builtin, builtinErr = d.ensureBuiltin(ctx, p, server, sink) })
+		return builtin, builtinErr
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(p.Steps()))
+	for i, st := range p.Steps() {
+		wg.Add(1)
+		go func(i int, st *plan.Step) {
+			defer wg.Done()
+			var err error
+			switch srv := st.Server; {
+			case srv.Builtin != "":
+				st.Image, err = ensureBuiltin(srv.Name)
+			case srv.Build != nil || len(srv.Files) > 0:
+				st.Image, err = d.ensureBuilt(ctx, p, st, sink)
+			default:
+				st.Image = srv.Image
+				err = d.ensurePresent(ctx, srv.Image, srv.Pull || d.opts.Pull, sink, srv.Name)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("server %s: image: %w", st.Server.Name, err)
+			}
+		}(i, st)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string, sink progress.Sink) (string, error) {
+	bin, err := image.ServerBinary(ctx, image.BinaryOptions{CacheDir: d.opts.CacheDir, Logf: func(f string, a ...any) {
+		sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: fmt.Sprintf(f, a...)})
+	}})
+	if err != nil {
+		return "", err
+	}
+	bctx, err := image.BuiltinContext(bin)
+	if err != nil {
+		return "", err
+	}
+	tag := image.Tag(image.BuiltinName, bctx.Hash)
+	if d.exists(ctx, tag) {
+		return tag, nil
+	}
+	if d.opts.NoBuild {
+		return "", fmt.Errorf("image %s is missing and --no-build was given", tag)
+	}
+	sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: "built-in server image " + tag})
+	return tag, d.build(ctx, bctx, tag, map[string]string{LabelImage: image.BuiltinName, plan.LabelVersion: p.Labels[plan.LabelVersion]})
+}
+
+func (d *Driver) ensureBuilt(ctx context.Context, p *plan.Plan, st *plan.Step, sink progress.Sink) (string, error) {
+	srv := st.Server
+	bctx, err := image.NewContext(image.Source{Base: srv.Image, Build: srv.Build, Files: srv.Files})
+	if err != nil {
+		return "", err
+	}
+	tag := image.Tag(srv.Name, bctx.Hash)
+	if d.exists(ctx, tag) && !d.opts.NoCache {
+		return tag, nil
+	}
+	if d.opts.NoBuild {
+		return "", fmt.Errorf("image %s is missing and --no-build was given", tag)
+	}
+	// Base images must be on the engine: nothing is pulled unless allowed.
+	df, err := dockerfileOf(bctx)
+	if err != nil {
+		return "", err
+	}
+	for _, base := range image.BaseImages(df) {
+		if err := d.ensurePresent(ctx, base, srv.Pull || d.opts.Pull, sink, srv.Name); err != nil {
+			return "", fmt.Errorf("base image: %w", err)
+		}
+	}
+	sink.Event(progress.Event{Server: srv.Name, Phase: progress.PhaseBuild, Detail: tag})
+	labels := map[string]string{LabelImage: srv.Name, plan.LabelProject: p.Project, plan.LabelVersion: p.Labels[plan.LabelVersion]}
+	return tag, d.build(ctx, bctx, tag, labels)
+}
+
+func (d *Driver) exists(ctx context.Context, ref string) bool {
+	cctx, cancel := callCtx(ctx)
+	defer cancel()
+	_, err := d.cli.ImageInspect(cctx, ref)
+	return err == nil
+}
+
+func (d *Driver) ensurePresent(ctx context.Context, ref string, pull bool, sink progress.Sink, server string) error {
+	if d.exists(ctx, ref) {
+		return nil
+	}
+	if !pull {
+		return fmt.Errorf("image %s is not on the engine; testbed never pulls unless told to (--pull, or pull: true on the server); build or load it first", ref)
+	}
+	sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: "pulling " + ref})
+	resp, err := d.cli.ImagePull(ctx, ref, client.ImagePullOptions{})
+	if err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
+	defer resp.Close()
+	if err := readJSONStream(resp); err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
+	return nil
+}
+
+func (d *Driver) build(ctx context.Context, bctx *image.Context, tag string, labels map[string]string) error {
+	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
+	defer cancel()
+	res, err := d.cli.ImageBuild(ctx, bytes.NewReader(bctx.Tar), client.ImageBuildOptions{
+		Tags:        []string{tag},
+		Dockerfile:  bctx.Dockerfile,
+		Remove:      true,
+		ForceRemove: true,
+		NoCache:     d.opts.NoCache,
+		Labels:      labels,
+	})
+	if err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	defer res.Body.Close()
+	if err := readJSONStream(res.Body); err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	return nil
+}
+
+// readJSONStream reads a build or pull progress stream and returns the
+// error it reports, with the last lines of output for context.
+func readJSONStream(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	var tail []string
+	for {
+		var msg struct {
+			Stream      string `json:"stream"`
+			Status      string `json:"status"`
+			Error       string `json:"error"`
+			ErrorDetail struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if s := strings.TrimSpace(msg.Stream); s != "" {
+			tail = append(tail, s)
+			if len(tail) > 10 {
+				tail = tail[1:]
+			}
+		}
+		if msg.Error != "" {
+			detail := msg.Error
+			if len(tail) > 0 {
+				detail += "\n" + strings.Join(tail, "\n")
+			}
+			return errors.New(detail)
+		}
+	}
+}
+
+func dockerfileOf(c *image.Context) (string, error) {
+	return image.ReadFile(c, c.Dockerfile)
+}
+
+// isNotFound reports an engine "no such ..." answer.
+func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }

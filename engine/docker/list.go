@@ -1,0 +1,82 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/plan"
+)
+
+// Container is one testbed container as `ps` shows it.
+type Container struct {
+	ID      string
+	Name    string
+	Project string
+	Server  string
+	Owner   string
+	Image   string
+	State   string // running, exited, created, ...
+	Status  string // the engine's words ("Up 3 seconds (healthy)")
+	Ports   map[string]string
+	Labels  map[string]string
+	Created time.Time
+}
+
+// List returns the containers of a project ("" = every testbed project).
+func (d *Driver) List(ctx context.Context, project string) ([]Container, error) {
+	cctx, cancel := callCtx(ctx)
+	defer cancel()
+	list, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: projectFilter(project, "")})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []Container
+	for _, c := range list.Items {
+		name := c.ID[:12]
+		if len(c.Names) > 0 {
+			name = c.Names[0][1:]
+		}
+		ports := map[string]string{}
+		for _, p := range c.Ports {
+			if p.PublicPort == 0 {
+				continue
+			}
+			host := p.IP.String()
+			if p.IP.Is6() {
+				host = "[" + host + "]"
+			}
+			ports[fmt.Sprintf("%d/%s", p.PrivatePort, p.Type)] = fmt.Sprintf("%s:%d", host, p.PublicPort)
+		}
+		out = append(out, Container{
+			ID: c.ID, Name: name, Image: c.Image, State: string(c.State), Status: c.Status, Ports: ports, Labels: c.Labels,
+			Created: time.Unix(c.Created, 0), Project: c.Labels[plan.LabelProject], Server: c.Labels[plan.LabelServer], Owner: c.Labels[plan.LabelOwner],
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Find returns the container of a project's server.
+func (d *Driver) Find(ctx context.Context, project, server string) (Container, error) {
+	list, err := d.List(ctx, project)
+	if err != nil {
+		return Container{}, err
+	}
+	for _, c := range list {
+		if c.Server == server {
+			return c, nil
+		}
+	}
+	return Container{}, fmt.Errorf("project %s has no server %q running", project, server)
+}
+
+// Logs copies a container's output, stdout and stderr apart; follow keeps
+// copying until ctx ends or the container stops.
+func (d *Driver) Logs(ctx context.Context, containerID string, follow bool, stdout, stderr io.Writer) error {
+	return d.logs(ctx, containerID, "all", follow, stdout, stderr)
+}

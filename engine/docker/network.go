@@ -1,0 +1,36 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/plan"
+)
+
+// ErrProjectExists means the project's network is already there: another
+// run holds the project (or a crashed one left it; `testbed reap` or
+// `testbed down` clears it).
+type ErrProjectExists struct{ Project string }
+
+func (e *ErrProjectExists) Error() string {
+	return fmt.Sprintf("project %s is already up on this engine (run `testbed down -p %s` first, or pick another --project)", e.Project, e.Project)
+}
+
+func (d *Driver) createNetwork(ctx context.Context, p *plan.Plan) error {
+	cctx, cancel := callCtx(ctx)
+	defer cancel()
+	_, err := d.cli.NetworkCreate(cctx, p.Network, client.NetworkCreateOptions{
+		Driver: "bridge",
+		Labels: p.Labels,
+	})
+	if cerrdefs.IsConflict(err) {
+		return &ErrProjectExists{Project: p.Project}
+	}
+	if err != nil {
+		return fmt.Errorf("create network %s: %w", p.Network, err)
+	}
+	return nil
+}

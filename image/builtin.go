@@ -1,0 +1,211 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+)
+
+// Module is testbed's module path; its cmd/testbed is the server binary.
+const Module = "github.com/testbed-dev/testbed"
+
+// BinaryEnv names a prebuilt static testbed binary to put in the built-in image.
+const BinaryEnv = "TESTBED_SERVER_BINARY"
+
+// BuiltinName is the repository of the built-in server image.
+const BuiltinName = "builtin"
+
+// BuiltinDockerfile makes the built-in image: testbed's static binary and
+// nothing else, no base image, running as nobody.
+const BuiltinDockerfile = `FROM scratch
+COPY testbed /testbed
+USER 65534:65534
+ENTRYPOINT ["/testbed"]
+CMD ["servers"]
+`
+
+// BuiltinContext packs a static testbed binary into the built-in image's context.
+func BuiltinContext(binary string) (*Context, error) {
+	f, err := os.Open(binary)
+	if err != nil {
+		return nil, fmt.Errorf("built-in image: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("built-in image: %w", err)
+	}
+	a := newArchive()
+	if err := a.file("Dockerfile", 0o644, int64(len(BuiltinDockerfile)), strings.NewReader(BuiltinDockerfile)); err != nil {
+		return nil, err
+	}
+	if err := a.file("testbed", 0o755, info.Size(), f); err != nil {
+		return nil, fmt.Errorf("built-in image: %w", err)
+	}
+	return a.finish("Dockerfile")
+}
+
+// BinaryOptions say where to find or how to make the server binary.
+type BinaryOptions struct {
+	CacheDir string               // where built binaries are kept; "" = the user cache dir
+	Logf     func(string, ...any) // progress; nil = quiet
+}
+
+// ServerBinary returns the path of a static Linux testbed binary for the
+// built-in image. In order: $TESTBED_SERVER_BINARY; the running executable
+// when it is testbed's own command built static; else one built with the Go
+// toolchain from testbed's module source (found with `go list -m`), cached
+// under a hash of that source so it is built once per change.
+func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
+	if p := os.Getenv(BinaryEnv); p != "" {
+		if err := checkStatic(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %w", BinaryEnv, p, err)
+		}
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil && isTestbedCommand() && checkStatic(self) == nil && runtime.GOOS == "linux" {
+		return self, nil
+	}
+	return buildFromSource(ctx, o)
+}
+
+func isTestbedCommand() bool {
+	bi, ok := debug.ReadBuildInfo()
+	return ok && bi.Path == Module+"/cmd/testbed"
+}
+
+// checkStatic accepts a Linux ELF executable with no dynamic loader.
+func checkStatic(p string) error {
+	f, err := elf.Open(p)
+	if err != nil {
+		return fmt.Errorf("not a Linux executable: %w", err)
+	}
+	defer f.Close()
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			return errors.New("dynamically linked (build with CGO_ENABLED=0)")
+		}
+	}
+	return nil
+}
+
+func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("the built-in image needs a static testbed binary: the running program is not one, set %s or install Go to build it: %w", BinaryEnv, err)
+	}
+	dir, err := moduleDir(ctx, goTool)
+	if err != nil {
+		return "", err
+	}
+	key, err := sourceHash(dir)
+	if err != nil {
+		return "", err
+	}
+	cache := o.CacheDir
+	if cache == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("cache directory: %w", err)
+		}
+		cache = filepath.Join(base, "testbed", "bin")
+	}
+	out := filepath.Join(cache, "testbed-"+runtime.GOARCH+"-"+key[:16])
+	if checkStatic(out) == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", fmt.Errorf("cache directory: %w", err)
+	}
+	if o.Logf != nil {
+		o.Logf("building the static testbed server binary from %s (once per source change)", dir)
+	}
+	tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/testbed")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOFLAGS=-mod=mod")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("build the testbed server binary in %s: %w: %s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return "", fmt.Errorf("build the testbed server binary: %w", err)
+	}
+	return out, nil
+}
+
+// moduleDir finds testbed's source: the module being worked on, a replace
+// directive's folder, or the module cache.
+func moduleDir(ctx context.Context, goTool string) (string, error) {
+	cmd := exec.CommandContext(ctx, goTool, "list", "-m", "-f", "{{.Dir}}", Module)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	dir := strings.TrimSpace(string(b))
+	if err != nil || dir == "" {
+		return "", fmt.Errorf("find the source of %s to build the server binary (run inside a module that requires it, or set %s): %v %s", Module, BinaryEnv, err, strings.TrimSpace(stderr.String()))
+	}
+	return dir, nil
+}
+
+// sourceHash hashes the Go files and go.mod/go.sum of the module (not tests,
+// not testdata, not other modules) so the cached binary follows the source.
+func sourceHash(dir string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != dir && (name == "testdata" || strings.HasPrefix(name, ".") || name == "bench") {
+				return filepath.SkipDir
+			}
+			if p != dir {
+				if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if (strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")) || name == "go.mod" || name == "go.sum" {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash module source: %w", err)
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", runtime.Version())
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", fmt.Errorf("hash module source: %w", err)
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(h, "%s\n", rel)
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("hash module source: %w", err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,57 @@
+// Package lifecycle brings a planned testbed up and down on an engine:
+// servers start as soon as their dependencies allow, each is probed until
+// it answers, and a failed or interrupted `up` removes what it made.
+package lifecycle
+
+import (
+	"context"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/probe"
+	"github.com/testbed-dev/testbed/progress"
+)
+
+// Engine runs servers: containers on a Docker Engine, or processes.
+type Engine interface {
+	// Name is the driver's name in endpoints ("docker", "local").
+	Name() string
+	// Prepare makes what every server needs before one starts (images, the
+	// project network). It reports build progress to sink.
+	Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) error
+	// Start creates and starts one server.
+	Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *TLSMaterial) (Instance, error)
+	// Remove removes the project's resources; with Owner set, only those
+	// that run made.
+	Remove(ctx context.Context, o RemoveOptions) error
+}
+
+// RemoveOptions select what Remove takes away.
+type RemoveOptions struct {
+	Project string
+	Owner   string // "" = whatever run made them
+	Images  bool   // also the images testbed built for the project
+}
+
+// Instance is a started server.
+type Instance interface {
+	probe.Target
+	// Endpoint says how clients reach the server.
+	Endpoint(ctx context.Context) (*endpoints.Server, error)
+	// Done is closed when the server's process ends; ExitCode is valid then.
+	Done() <-chan struct{}
+	ExitCode() int
+	// LogTail returns the last n lines of the server's output.
+	LogTail(ctx context.Context, n int) string
+}
+
+// TLSMaterial is a server's certificate and key (PEM), issued by the project CA.
+type TLSMaterial struct {
+	CertPEM []byte
+	KeyPEM  []byte
+}
+
+// Issuer issues server certificates (the project's test CA).
+type Issuer interface {
+	Issue(names ...string) (certPEM, keyPEM []byte, err error)
+}

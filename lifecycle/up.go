@@ -1,0 +1,259 @@
+package lifecycle
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/probe"
+	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/spec"
+)
+
+// LogTailLines is how many lines of a failed server's output an error carries.
+const LogTailLines = 20
+
+// RollbackTimeout bounds the clean-up after a failed or interrupted up.
+const RollbackTimeout = 60 * time.Second
+
+// UpOptions tune Up.
+type UpOptions struct {
+	CA            Issuer      // issues server certificates; nil = no TLS material
+	CAFile        string      // the CA's PEM path, for the manifest
+	ProbeTLS      *tls.Config // trusts the project CA, for TLS probes
+	Sink          progress.Sink
+	KeepOnFailure bool   // leave what was made when up fails, for debugging
+	Owner         string // this run's owner label, to roll back only what it made
+}
+
+// ServerError is a failure of one server, with the phase and log tail.
+type ServerError struct {
+	Server string
+	Phase  string
+	Err    error
+	Log    string // last lines of the server's output, if any
+}
+
+func (e *ServerError) Error() string {
+	msg := fmt.Sprintf("server %s: %s: %v", e.Server, e.Phase, e.Err)
+	if strings.TrimSpace(e.Log) != "" {
+		msg += "\n--- last lines of " + e.Server + "'s log ---\n" + strings.TrimRight(e.Log, "\n")
+	}
+	return msg
+}
+
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// Up brings every server of p up on eng, waits until each is ready, and
+// returns the endpoints. On failure or cancellation it removes what it made
+// (unless KeepOnFailure) and returns the first server's error.
+func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoints.Manifest, err error) {
+	start := time.Now()
+	sink := o.Sink
+	if sink == nil {
+		sink = progress.Discard{}
+	}
+	emit := func(server, phase, detail string) {
+		sink.Event(progress.Event{Time: time.Now(), Server: server, Phase: phase, Detail: detail, Elapsed: time.Since(start)})
+	}
+	defer func() {
+		if err == nil || o.KeepOnFailure {
+			return
+		}
+		emit("", progress.PhaseRemove, "rolling back")
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RollbackTimeout)
+		defer cancel()
+		if rerr := eng.Remove(rctx, RemoveOptions{Project: p.Project, Owner: o.Owner}); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+		}
+		emit("", progress.PhaseRemoved, "rolled back")
+	}()
+
+	if err := eng.Prepare(ctx, p, &elapsedSink{sink, start}); err != nil {
+		return nil, err
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	steps := p.Steps()
+	states := map[string]*state{}
+	for _, st := range steps {
+		states[st.Server.Name] = newState()
+	}
+	m = &endpoints.Manifest{Project: p.Project, Driver: eng.Name(), Domain: p.Domain, CAFile: o.CAFile, Servers: map[string]*endpoints.Server{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	fail := func(e error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = e
+		}
+		mu.Unlock()
+		cancel(e)
+	}
+	for _, st := range steps {
+		wg.Add(1)
+		go func(st *plan.Step) {
+			defer wg.Done()
+			ep, err := runStep(ctx, eng, p, st, states, o, emit)
+			if err != nil {
+				emit(st.Server.Name, progress.PhaseFailed, firstLine(err.Error()))
+				fail(err)
+				return
+			}
+			ep.Kind = st.Server.Builtin
+			mu.Lock()
+			m.Servers[st.Server.Name] = ep
+			mu.Unlock()
+		}(st)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// state is what dependents wait on.
+type state struct {
+	started, ready chan struct{}
+	failed         chan struct{}
+}
+
+func newState() *state {
+	return &state{started: make(chan struct{}), ready: make(chan struct{}), failed: make(chan struct{})}
+}
+
+func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, states map[string]*state, o UpOptions,
+	emit func(server, phase, detail string)) (*endpoints.Server, error) {
+	name := st.Server.Name
+	me := states[name]
+	defer func() {
+		select {
+		case <-me.ready:
+		default:
+			close(me.failed)
+		}
+	}()
+	for _, d := range st.Server.DependsOn {
+		dep := states[d.Name]
+		want := dep.ready
+		if d.Condition == spec.ConditionStarted {
+			want = dep.started
+		}
+		select {
+		case <-want:
+		case <-dep.failed:
+			return nil, &ServerError{Server: name, Phase: "dependencies", Err: fmt.Errorf("dependency %s failed", d.Name)}
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+	var material *TLSMaterial
+	if o.CA != nil {
+		cert, key, err := o.CA.Issue(st.TLSNames...)
+		if err != nil {
+			return nil, &ServerError{Server: name, Phase: "certificate", Err: err}
+		}
+		material = &TLSMaterial{CertPEM: cert, KeyPEM: key}
+	}
+	emit(name, progress.PhaseCreate, st.Container)
+	inst, err := eng.Start(ctx, p, st, material)
+	if err != nil {
+		return nil, &ServerError{Server: name, Phase: "start", Err: err}
+	}
+	close(me.started)
+	emit(name, progress.PhaseWait, plan.DescribeProbe(st.Probe))
+	if err := await(ctx, st, inst, o); err != nil {
+		se := &ServerError{Server: name, Phase: "readiness", Err: err}
+		if ctx.Err() == nil || errors.Is(err, probe.ErrNotReady) {
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			se.Log = inst.LogTail(lctx, LogTailLines)
+			cancel()
+		}
+		return nil, se
+	}
+	ep, err := inst.Endpoint(ctx)
+	if err != nil {
+		return nil, &ServerError{Server: name, Phase: "endpoints", Err: err}
+	}
+	close(me.ready)
+	emit(name, progress.PhaseReady, describeEndpoint(ep))
+	return ep, nil
+}
+
+// await waits until the step's probe passes, failing at once if the server exits.
+func await(ctx context.Context, st *plan.Step, inst Instance, o UpOptions) error {
+	if st.Probe != nil && st.Probe.Exited {
+		select {
+		case <-inst.Done():
+			if code := inst.ExitCode(); code != 0 {
+				return fmt.Errorf("exited with status %d", code)
+			}
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(st.Timeout):
+			return fmt.Errorf("%w: did not run to completion within %s", probe.ErrNotReady, st.Timeout)
+		}
+	}
+	if st.Probe == nil {
+		return nil
+	}
+	pr, err := probe.FromSpec(st.Probe, o.ProbeTLS)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	exited := errors.New("exited")
+	go func() {
+		select {
+		case <-inst.Done():
+			cancel(fmt.Errorf("%w while waiting to be ready (status %d)", exited, inst.ExitCode()))
+		case <-wctx.Done():
+		}
+	}()
+	_, err = probe.Wait(wctx, pr, inst, probe.WaitOptions{Timeout: st.Timeout})
+	if cause := context.Cause(wctx); errors.Is(cause, exited) {
+		return cause
+	}
+	return err
+}
+
+func describeEndpoint(ep *endpoints.Server) string {
+	var parts []string
+	for k, v := range ep.Ports {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// elapsedSink stamps events from engines with the time since up began.
+type elapsedSink struct {
+	next  progress.Sink
+	start time.Time
+}
+
+func (e *elapsedSink) Event(ev progress.Event) {
+	ev.Time = time.Now()
+	ev.Elapsed = time.Since(e.start)
+	e.next.Event(ev)
+}

@@ -1,0 +1,378 @@
+// Package plan turns a validated spec into what an engine does: container and
+// network names, labels, published ports, images, commands, probes and the
+// order to start servers in. It touches no engine and no network, so a plan
+// can be printed (`testbed config`) and tested as text.
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/spec"
+)
+
+// Labels every resource carries.
+const (
+	LabelProject  = "testbed.project"
+	LabelServer   = "testbed.server"
+	LabelSpecHash = "testbed.spec-hash"
+	LabelOwner    = "testbed.owner"
+	LabelVersion  = "testbed.version"
+)
+
+// LocalHost is where ports are published unless a spec says otherwise.
+const LocalHost = "127.0.0.1"
+
+// BuiltinUser is the uid:gid built-in servers run as (nobody).
+const BuiltinUser = "65534:65534"
+
+// Options are the run-time choices that shape a plan.
+type Options struct {
+	Project   string // project name; required
+	BindLocal bool   // publish host port = container port
+	Owner     string // the testbed.owner label value
+	Version   string // the testbed.version label value
+	// Container is true for engines that run servers in containers (docker);
+	// false for the local driver, where kinds need no data-port publishing.
+	Container bool
+	// FreePorts returns n distinct free host ports; used for kinds with data
+	// ports (FTP passive) when not BindLocal. Nil: data ports are not published.
+	FreePorts func(n int) ([]int, error)
+}
+
+// Plan is everything an engine needs to bring a testbed up.
+type Plan struct {
+	Project  string
+	Domain   string
+	Network  string
+	SpecHash string
+	Labels   map[string]string // on every resource; steps add testbed.server
+	Levels   [][]*Step         // servers of one level depend only on earlier levels
+}
+
+// Steps lists every step in start order.
+func (p *Plan) Steps() []*Step {
+	var out []*Step
+	for _, l := range p.Levels {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// Step finds the step of a server.
+func (p *Plan) Step(server string) *Step {
+	for _, s := range p.Steps() {
+		if s.Server.Name == server {
+			return s
+		}
+	}
+	return nil
+}
+
+// Step is one server to run.
+type Step struct {
+	Server    *spec.Server
+	Kind      *catalog.Kind // for built-in servers
+	Container string        // container name, <project>-<server>
+	Hostname  string        // FQDN
+	Aliases   []string      // DNS names on the project network (short name, FQDN, extras)
+	TLSNames  []string      // names and addresses in the server's certificate
+	Ports     []Binding
+	Command   []string // argv after the entrypoint (built-in: serve KIND ...)
+	Env       map[string]string
+	Options   map[string]string // built-in kind options, defaults applied
+	Probe     *spec.Probe       // nil: running is enough
+	Timeout   time.Duration
+	Labels    map[string]string
+	Hardened  bool // non-root, read-only root, capabilities dropped, no-new-privileges
+
+	Image string // the image to run; set by the engine's Prepare
+}
+
+// Binding publishes one container port.
+type Binding struct {
+	Port     int
+	Proto    string
+	HostIP   string
+	HostPort int // 0: the engine chooses
+}
+
+// Key is "80/tcp".
+func (b Binding) Key() string { return fmt.Sprintf("%d/%s", b.Port, b.Proto) }
+
+// New makes the plan for tb. tb must be valid.
+func New(tb *spec.Testbed, cat *catalog.Catalog, o Options) (*Plan, error) {
+	if o.Project == "" {
+		return nil, fmt.Errorf("plan: no project name")
+	}
+	domain := tb.Domain
+	if domain == "" {
+		domain = spec.DefaultDomain
+	}
+	hash, err := specHash(tb)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{
+		Project:  o.Project,
+		Domain:   domain,
+		Network:  o.Project,
+		SpecHash: hash,
+		Labels: map[string]string{
+			LabelProject:  o.Project,
+			LabelSpecHash: hash,
+			LabelOwner:    o.Owner,
+			LabelVersion:  o.Version,
+		},
+	}
+	levels, err := Levels(tb)
+	if err != nil {
+		return nil, err
+	}
+	for _, level := range levels {
+		var steps []*Step
+		for _, s := range level {
+			st, err := newStep(p, tb, s, cat, o)
+			if err != nil {
+				return nil, fmt.Errorf("plan server %s: %w", s.Name, err)
+			}
+			steps = append(steps, st)
+		}
+		p.Levels = append(p.Levels, steps)
+	}
+	return p, nil
+}
+
+func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o Options) (*Step, error) {
+	fqdn := s.Name + "." + p.Domain
+	st := &Step{
+		Server:    s,
+		Container: p.Project + "-" + s.Name,
+		Hostname:  fqdn,
+		Env:       map[string]string{},
+		Timeout:   s.Timeout,
+		Labels:    map[string]string{},
+	}
+	if s.Hostname != "" {
+		st.Hostname = s.Hostname
+	}
+	if st.Timeout == 0 {
+		st.Timeout = spec.DefaultTimeout
+	}
+	for k, v := range p.Labels {
+		st.Labels[k] = v
+	}
+	for k, v := range s.Labels {
+		st.Labels[k] = v
+	}
+	st.Labels[LabelServer] = s.Name
+	st.Aliases = uniq(append([]string{s.Name, fqdn, st.Hostname}, s.Aliases...))
+	st.TLSNames = uniq(append(append([]string{}, st.Aliases...), "localhost", "127.0.0.1", "::1"))
+	for k, v := range s.Env {
+		st.Env[k] = v
+	}
+	ports := s.Ports
+	st.Probe = s.Ready
+	if s.Builtin != "" {
+		k, ok := cat.Kind(s.Builtin)
+		if !ok {
+			return nil, fmt.Errorf("unknown built-in kind %q", s.Builtin)
+		}
+		st.Kind = k
+		st.Hardened = true
+		opts, err := k.ResolveOptions(s.Options)
+		if err != nil {
+			return nil, err
+		}
+		if len(ports) == 0 {
+			ports = k.SpecPorts()
+		}
+		if st.Probe == nil && k.Ready != nil {
+			st.Probe = k.Ready(opts)
+		}
+		if o.Container && k.DataPorts > 0 {
+			data, err := dataPorts(k.DataPorts, o)
+			if err != nil {
+				return nil, err
+			}
+			if len(data) > 0 {
+				opts["pasv-ports"] = joinInts(data)
+				opts["pasv-host"] = LocalHost
+				opts["public-clients"] = "gateway"
+				for _, n := range data {
+					st.Ports = append(st.Ports, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n})
+				}
+			}
+		}
+		st.Options = opts
+		st.Command = builtinCommand(k, opts, tb, p.Domain, o.Container)
+	} else {
+		st.Command = s.Command
+		if st.Probe == nil {
+			st.Probe = defaultProbe(ports)
+		}
+	}
+	var bound []Binding
+	for _, port := range ports {
+		for _, single := range port.Expand() {
+			b := Binding{Port: single.Port, Proto: single.Proto, HostIP: single.HostIP, HostPort: single.HostPort}
+			if b.HostIP == "" {
+				b.HostIP = LocalHost
+			}
+			if b.HostPort == 0 && o.BindLocal {
+				b.HostPort = b.Port
+			}
+			bound = append(bound, b)
+		}
+	}
+	st.Ports = append(bound, st.Ports...)
+	return st, nil
+}
+
+// builtinCommand is the argv after the image's entrypoint (`testbed`).
+func builtinCommand(k *catalog.Kind, opts map[string]string, tb *spec.Testbed, domain string, container bool) []string {
+	cmd := []string{"serve", k.Name}
+	names := make([]string, 0, len(opts))
+	for n := range opts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if opts[n] != "" {
+			cmd = append(cmd, "--set", n+"="+opts[n])
+		}
+	}
+	if container {
+		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local")
+		for _, s := range tb.Servers {
+			cmd = append(cmd, "--allow-name", s.Name)
+			for _, a := range s.Aliases {
+				cmd = append(cmd, "--allow-name", a)
+			}
+		}
+	}
+	return cmd
+}
+
+// defaultProbe waits for every published tcp port to accept connections.
+func defaultProbe(ports []spec.Port) *spec.Probe {
+	var all []*spec.Probe
+	for _, p := range ports {
+		for _, single := range p.Expand() {
+			if single.Proto == "tcp" {
+				all = append(all, &spec.Probe{TCP: &spec.TCPProbe{Port: single.Port}})
+			}
+		}
+	}
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	}
+	return &spec.Probe{All: all}
+}
+
+func dataPorts(n int, o Options) ([]int, error) {
+	if o.BindLocal {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = 30000 + i
+		}
+		return out, nil
+	}
+	if o.FreePorts == nil {
+		return nil, nil
+	}
+	ports, err := o.FreePorts(n)
+	if err != nil {
+		return nil, fmt.Errorf("choose data ports: %w", err)
+	}
+	return ports, nil
+}
+
+// Levels orders tb's servers so that each depends only on earlier levels;
+// within a level, servers keep the spec's order.
+func Levels(tb *spec.Testbed) ([][]*spec.Server, error) {
+	level := map[string]int{}
+	var visit func(s *spec.Server, path []string) (int, error)
+	visit = func(s *spec.Server, path []string) (int, error) {
+		if l, ok := level[s.Name]; ok {
+			return l, nil
+		}
+		for _, p := range path {
+			if p == s.Name {
+				return 0, fmt.Errorf("dependency cycle: %s -> %s", strings.Join(path, " -> "), s.Name)
+			}
+		}
+		l := 0
+		for _, d := range s.DependsOn {
+			dep := tb.Server(d.Name)
+			if dep == nil {
+				return 0, fmt.Errorf("server %s depends on unknown server %q", s.Name, d.Name)
+			}
+			dl, err := visit(dep, append(path, s.Name))
+			if err != nil {
+				return 0, err
+			}
+			if dl+1 > l {
+				l = dl + 1
+			}
+		}
+		level[s.Name] = l
+		return l, nil
+	}
+	var out [][]*spec.Server
+	for _, s := range tb.Servers {
+		if _, err := visit(s, nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range tb.Servers {
+		l := level[s.Name]
+		for len(out) <= l {
+			out = append(out, nil)
+		}
+		out[l] = append(out[l], s)
+	}
+	return out, nil
+}
+
+// specHash is a SHA-256 of the spec's canonical JSON form.
+func specHash(tb *spec.Testbed) (string, error) {
+	b, err := json.Marshal(struct {
+		Domain  string
+		Servers []*spec.Server
+	}{tb.Domain, tb.Servers})
+	if err != nil {
+		return "", fmt.Errorf("hash spec: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16], nil
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ",")
+}
