@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -39,6 +41,11 @@ type Driver struct {
 	opts Options
 	log  *slog.Logger
 	api  string
+	// direct: this host reaches containers at their network addresses (a
+	// local, rootful engine on Linux). Probes then go straight to the
+	// server instead of through the engine's port proxy, which accepts
+	// connections even when nothing listens behind it.
+	direct bool
 }
 
 // New connects to the engine named by the environment (DOCKER_HOST, ...)
@@ -60,7 +67,30 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion}, nil
+	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion}
+	d.direct = d.reachesContainers(ctx)
+	return d, nil
+}
+
+// reachesContainers reports whether container addresses are routable from
+// here: the engine listens on a local socket, runs Linux, is not rootless,
+// and so is this process's OS.
+func (d *Driver) reachesContainers(ctx context.Context) bool {
+	if runtime.GOOS != "linux" || !strings.HasPrefix(d.cli.DaemonHost(), "unix://") {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, PingTimeout)
+	defer cancel()
+	info, err := d.cli.Info(cctx, client.InfoOptions{})
+	if err != nil || info.Info.OSType != "linux" {
+		return false
+	}
+	for _, o := range info.Info.SecurityOptions {
+		if strings.Contains(o, "rootless") {
+			return false
+		}
+	}
+	return true
 }
 
 // Name implements lifecycle.Engine.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"strconv"
 	"sort"
 	"strings"
 	"sync"
@@ -105,13 +107,18 @@ func (i *instance) inspect(ctx context.Context) error {
 	return nil
 }
 
-// Addr implements probe.Target: the published host address of a container port.
+// Addr implements probe.Target: where this process reaches a container
+// port. With a local engine that is the container's own address (so a probe
+// sees the server, not the engine's port proxy); otherwise the published port.
 func (i *instance) Addr(port int, proto string) (string, error) {
 	if proto == "" {
 		proto = "tcp"
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	if i.d.direct && len(i.addrs) > 0 {
+		return net.JoinHostPort(i.addrs[0], strconv.Itoa(port)), nil
+	}
 	a, ok := i.ports[fmt.Sprintf("%d/%s", port, proto)]
 	if !ok {
 		return "", fmt.Errorf("port %d/%s of %s is not published", port, proto, i.st.Container)

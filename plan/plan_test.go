@@ -1,0 +1,102 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/spec"
+)
+
+func testbed() *spec.Testbed {
+	return &spec.Testbed{Domain: "lab.test", Servers: []*spec.Server{
+		{Name: "app", Image: "example/app:1", Ports: []spec.Port{{Port: 8080}, {Port: 53, Proto: "udp"}},
+			Env: map[string]string{"DB_PASSWORD": "s3cret", "MODE": "test"},
+			DependsOn: []spec.Dependency{{Name: "db"}}, Aliases: []string{"www"}, Timeout: 5 * time.Second},
+		{Name: "db", Image: "example/db:2", Ports: []spec.Port{{Port: 5432}}},
+		{Name: "cache", Image: "example/cache:3"},
+	}}
+}
+
+func TestPlanString(t *testing.T) {
+	p, err := New(testbed(), catalog.New(), Options{Project: "proj", Owner: "h/1/2", Version: "v", Container: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(p.String(), p.SpecHash, "HASH")
+	want := `project proj (network proj, domain lab.test, spec HASH)
+level 0:
+  db
+    container  proj-db
+    image      example/db:2
+    hostname   db.lab.test
+    aliases    db db.lab.test
+    ports      5432/tcp->127.0.0.1:auto
+    ready      tcp 5432 within 1m0s
+  cache
+    container  proj-cache
+    image      example/cache:3
+    hostname   cache.lab.test
+    aliases    cache cache.lab.test
+    ready      running within 1m0s
+level 1:
+  app
+    container  proj-app
+    image      example/app:1
+    hostname   app.lab.test
+    aliases    app app.lab.test www
+    ports      8080/tcp->127.0.0.1:auto 53/udp->127.0.0.1:auto
+    env        DB_PASSWORD=******** MODE=test
+    depends on db(ready)
+    ready      tcp 8080 within 5s
+`
+	if got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+	app := p.Step("app")
+	if app.Labels[LabelProject] != "proj" || app.Labels[LabelServer] != "app" || app.Labels[LabelOwner] != "h/1/2" ||
+		app.Labels[LabelSpecHash] != p.SpecHash || app.Labels[LabelVersion] != "v" {
+		t.Errorf("labels = %v", app.Labels)
+	}
+}
+
+func TestBindLocalAndHash(t *testing.T) {
+	p, err := New(testbed(), catalog.New(), Options{Project: "p", BindLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Step("db").Ports[0]; b.HostPort != 5432 || b.HostIP != "127.0.0.1" {
+		t.Errorf("bind-local binding = %+v, want 127.0.0.1:5432", b)
+	}
+	q, _ := New(testbed(), catalog.New(), Options{Project: "other"})
+	if p.SpecHash != q.SpecHash {
+		t.Errorf("spec hash depends on the project: %s vs %s", p.SpecHash, q.SpecHash)
+	}
+	tb := testbed()
+	tb.Servers[1].Image = "example/db:3"
+	r, _ := New(tb, catalog.New(), Options{Project: "p"})
+	if r.SpecHash == p.SpecHash {
+		t.Errorf("spec hash did not change with the spec")
+	}
+}
+
+func TestLevelsCycle(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{
+		{Name: "a", DependsOn: []spec.Dependency{{Name: "b"}}},
+		{Name: "b", DependsOn: []spec.Dependency{{Name: "a"}}},
+	}}
+	if _, err := Levels(tb); err == nil || !strings.Contains(err.Error(), "a -> b -> a") {
+		t.Errorf("Levels() = %v, want a cycle a -> b -> a", err)
+	}
+}
+
+func TestRedaction(t *testing.T) {
+	for _, c := range []struct{ name, value, want string }{
+		{"PASSWORD", "x", Redacted}, {"api_token", "x", Redacted}, {"MODE", "x", "x"},
+	} {
+		if got := RedactEnv(c.name, c.value); got != c.want {
+			t.Errorf("RedactEnv(%s) = %s, want %s", c.name, got, c.want)
+		}
+	}
+}

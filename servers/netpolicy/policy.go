@@ -1,0 +1,242 @@
+package netpolicy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrForbidden is returned (wrapped) for a destination the policy does not
+// allow. Check with errors.Is.
+var ErrForbidden = errors.New("destination not allowed")
+
+// DefaultDialTimeout bounds a connection attempt when Policy.Dialer is nil.
+const DefaultDialTimeout = 10 * time.Second
+
+// Policy is a dialer that only connects to the testbed. Its zero value
+// refuses everything. A Policy must not be changed while it is in use.
+type Policy struct {
+	// Domain is the testbed's DNS domain: names equal to it or ending in
+	// "."+Domain are testbed names. Empty: no name is in the domain.
+	Domain string
+	// Names are short names that are testbed names (servers and aliases).
+	Names []string
+	// Nets are the testbed's addresses. An IP literal destination must be
+	// inside one, and a testbed name is dialled only at the addresses it
+	// resolves to that are inside one.
+	Nets []netip.Prefix
+	// Map rewrites "name:port" (short or fully qualified name) to an
+	// address such as "127.0.0.1:49153", with no DNS. A destination equal
+	// to one of its values is allowed too.
+	Map map[string]string
+	// Resolver resolves testbed names; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+	// Dialer makes the connections; nil means one with DefaultDialTimeout.
+	Dialer *net.Dialer
+	// Logger receives a line per refused destination (Info) and per dial
+	// (Debug); nil is quiet.
+	Logger *slog.Logger
+}
+
+// DialContext connects to address ("host:port") over network ("tcp",
+// "tcp4" or "tcp6") if the policy allows it. A refused destination gives an
+// error wrapping ErrForbidden and nothing is dialled; a failed dial keeps the
+// underlying error (errors.Is(err, syscall.ECONNREFUSED) still works).
+func (p *Policy) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return nil, fmt.Errorf("netpolicy: dial %s %s: network not supported: %w", network, address, ErrForbidden)
+	}
+	host, port, err := splitAddress(address)
+	if err != nil {
+		return nil, fmt.Errorf("netpolicy: dial %s: %w", address, err)
+	}
+	addrs, err := p.targets(ctx, network, host, port)
+	if err != nil {
+		return nil, fmt.Errorf("netpolicy: dial %s: %w", address, err)
+	}
+	d := p.Dialer
+	if d == nil {
+		d = &net.Dialer{Timeout: DefaultDialTimeout}
+	}
+	var first error
+	for _, a := range addrs {
+		p.logger().Debug("dial", "destination", address, "address", a)
+		c, err := d.DialContext(ctx, network, a)
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("netpolicy: dial %s: %w", address, first)
+}
+
+// Check tells whether host:port is allowed and returns the first address
+// ("ip:port") a connection would go to. It resolves testbed names but never
+// any other name.
+func (p *Policy) Check(ctx context.Context, host string, port int) (resolved string, err error) {
+	if port < 1 || port > 65535 {
+		return "", fmt.Errorf("netpolicy: check %s: port %d out of range", host, port)
+	}
+	addrs, err := p.targets(ctx, "tcp", host, port)
+	if err != nil {
+		return "", fmt.Errorf("netpolicy: check %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), err)
+	}
+	return addrs[0], nil
+}
+
+// targets lists the addresses to try for host:port, in order, or says why
+// there are none.
+func (p *Policy) targets(ctx context.Context, network, host string, port int) ([]string, error) {
+	name := normalName(host)
+	if a, ok := p.mapped(name, port); ok {
+		return []string{a}, nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ap := netip.AddrPortFrom(ip.Unmap(), uint16(port))
+		if p.inNets(ap.Addr()) || p.isMapValue(ap) {
+			return []string{ap.String()}, nil
+		}
+		return nil, p.forbid(host, port, "address outside the testbed networks")
+	}
+	if !p.isTestbedName(name) {
+		return nil, p.forbid(host, port, "not a testbed name")
+	}
+	if len(p.Nets) == 0 {
+		// Nothing it resolves to could be allowed: do not even ask DNS
+		// (the local driver, which maps every name, has no testbed network).
+		return nil, p.forbid(host, port, "a testbed name without a mapping, and no testbed network")
+	}
+	r := p.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	ipNet := "ip"
+	switch network {
+	case "tcp4":
+		ipNet = "ip4"
+	case "tcp6":
+		ipNet = "ip6"
+	}
+	ips, err := r.LookupNetIP(ctx, ipNet, name)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", name, err)
+	}
+	var out []string
+	for _, ip := range ips {
+		ip = ip.Unmap()
+		if p.inNets(ip) {
+			out = append(out, netip.AddrPortFrom(ip, uint16(port)).String())
+		}
+	}
+	if len(out) == 0 {
+		return nil, p.forbid(host, port, fmt.Sprintf("%s resolves outside the testbed networks (%v)", name, ips))
+	}
+	return out, nil
+}
+
+func (p *Policy) forbid(host string, port int, why string) error {
+	p.logger().Info("destination refused", "host", host, "port", port, "reason", why)
+	return fmt.Errorf("%s: %w", why, ErrForbidden)
+}
+
+// mapped looks name:port up in Map, also under the other form of the name
+// (short or fully qualified) when it is in the testbed domain.
+func (p *Policy) mapped(name string, port int) (string, bool) {
+	if len(p.Map) == 0 {
+		return "", false
+	}
+	want := []string{name}
+	if d := normalName(p.Domain); d != "" {
+		if short, ok := strings.CutSuffix(name, "."+d); ok && !strings.Contains(short, ".") {
+			want = append(want, short)
+		} else if !strings.Contains(name, ".") && name != "" {
+			want = append(want, name+"."+d)
+		}
+	}
+	for key, val := range p.Map {
+		kh, kp, err := splitAddress(key)
+		if err != nil || kp != port {
+			continue
+		}
+		kh = normalName(kh)
+		for _, w := range want {
+			if kh == w {
+				return val, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (p *Policy) isMapValue(ap netip.AddrPort) bool {
+	for _, val := range p.Map {
+		v, err := netip.ParseAddrPort(val)
+		if err != nil {
+			continue
+		}
+		if netip.AddrPortFrom(v.Addr().Unmap(), v.Port()) == ap {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Policy) inNets(ip netip.Addr) bool {
+	for _, n := range p.Nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Policy) isTestbedName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, n := range p.Names {
+		if normalName(n) == name {
+			return true
+		}
+	}
+	d := normalName(p.Domain)
+	return d != "" && (name == d || strings.HasSuffix(name, "."+d))
+}
+
+func (p *Policy) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+// normalName lower-cases a DNS name and drops a trailing dot.
+func normalName(s string) string {
+	return strings.TrimSuffix(strings.ToLower(s), ".")
+}
+
+// splitAddress splits "host:port" and checks that port is a number in 1-65535.
+func splitAddress(address string) (string, int, error) {
+	host, ps, err := net.SplitHostPort(address)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, fmt.Errorf("address %s: invalid port %q", address, ps)
+	}
+	return host, port, nil
+}
