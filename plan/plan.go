@@ -131,7 +131,7 @@ func New(tb *spec.Testbed, cat *catalog.Catalog, o Options) (*Plan, error) {
 			LabelVersion:  o.Version,
 		},
 	}
-	levels, err := Levels(tb)
+	levels, err := tb.Order()
 	if err != nil {
 		return nil, err
 	}
@@ -295,53 +295,6 @@ func dataPorts(n int, o Options) ([]int, error) {
 		return nil, fmt.Errorf("choose data ports: %w", err)
 	}
 	return ports, nil
-}
-
-// Levels orders tb's servers so that each depends only on earlier levels;
-// within a level, servers keep the spec's order.
-func Levels(tb *spec.Testbed) ([][]*spec.Server, error) {
-	level := map[string]int{}
-	var visit func(s *spec.Server, path []string) (int, error)
-	visit = func(s *spec.Server, path []string) (int, error) {
-		if l, ok := level[s.Name]; ok {
-			return l, nil
-		}
-		for _, p := range path {
-			if p == s.Name {
-				return 0, fmt.Errorf("dependency cycle: %s -> %s", strings.Join(path, " -> "), s.Name)
-			}
-		}
-		l := 0
-		for _, d := range s.DependsOn {
-			dep := tb.Server(d.Name)
-			if dep == nil {
-				return 0, fmt.Errorf("server %s depends on unknown server %q", s.Name, d.Name)
-			}
-			dl, err := visit(dep, append(path, s.Name))
-			if err != nil {
-				return 0, err
-			}
-			if dl+1 > l {
-				l = dl + 1
-			}
-		}
-		level[s.Name] = l
-		return l, nil
-	}
-	var out [][]*spec.Server
-	for _, s := range tb.Servers {
-		if _, err := visit(s, nil); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range tb.Servers {
-		l := level[s.Name]
-		for len(out) <= l {
-			out = append(out, nil)
-		}
-		out[l] = append(out[l], s)
-	}
-	return out, nil
 }
 
 // specHash is a SHA-256 of the spec's canonical JSON form.

@@ -81,16 +81,6 @@ func TestBindLocalAndHash(t *testing.T) {
 	}
 }
 
-func TestLevelsCycle(t *testing.T) {
-	tb := &spec.Testbed{Servers: []*spec.Server{
-		{Name: "a", DependsOn: []spec.Dependency{{Name: "b"}}},
-		{Name: "b", DependsOn: []spec.Dependency{{Name: "a"}}},
-	}}
-	if _, err := Levels(tb); err == nil || !strings.Contains(err.Error(), "a -> b -> a") {
-		t.Errorf("Levels() = %v, want a cycle a -> b -> a", err)
-	}
-}
-
 func TestRedaction(t *testing.T) {
 	for _, c := range []struct{ name, value, want string }{
 		{"PASSWORD", "x", Redacted}, {"api_token", "x", Redacted}, {"MODE", "x", "x"},

@@ -24,6 +24,7 @@ type Testbed struct {
 	Servers []*Server // in the order of the source, names unique
 	Source  string    // file or directory it was loaded from; "" for the built-in default
 	Format  string    // "native", "legacy", "compose" or "builtin"
+	Lines   Lines     // source line of top-level fields ("name", "domain"), for messages; may be nil
 }
 
 // Server returns the server called name, or nil.
@@ -70,7 +71,8 @@ type Server struct {
 	Health     *Health           // an engine healthcheck to configure on the container
 	Pull       bool              // the image may be pulled when missing
 
-	Pos Pos // where the server was defined, for messages
+	Pos   Pos   // where the server was defined, for messages
+	Lines Lines // source line of each field by path ("ports[1]", "ready.http.port"); may be nil
 }
 
 // Build says how to build a server's image.
@@ -78,6 +80,7 @@ type Build struct {
 	Context    string            // directory, absolute after loading
 	Dockerfile string            // path inside Context; default "Dockerfile"
 	Inline     string            // Dockerfile text made by a loader (legacy); wins over Dockerfile
+	BaseImage  string            // the image Inline starts FROM, when a loader knows it (legacy); must exist locally unless pulling is allowed
 	Args       map[string]string // build arguments
 }
 
@@ -95,6 +98,7 @@ type Port struct {
 	Proto    string // "tcp" (default) or "udp"
 	HostIP   string // host address to publish on; "" means 127.0.0.1
 	HostPort int    // fixed host port; 0 lets the engine choose (or --bind-local)
+	Expose   bool   // reachable on the project network only, never published (compose "expose")
 }
 
 // Key is the port's name in endpoints, like "80/tcp". For a range it names the first port.
@@ -163,7 +167,7 @@ type Probe struct {
 	Health bool         `json:"health,omitempty"` // the engine's own healthcheck reports healthy
 	All    []*Probe     `json:"all,omitempty"`
 	Any    []*Probe     `json:"any,omitempty"`
-	Echo   *TCPProbe    `json:"echo,omitempty"` // a line written comes back (echo servers)
+	Echo   *TCPProbe    `json:"echo,omitempty"`   // a line written comes back (echo servers)
 	Exited bool         `json:"exited,omitempty"` // the container ran to completion with status 0
 }
 

@@ -1,0 +1,70 @@
+package compose
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/testbed-dev/testbed/spec"
+)
+
+// FuzzCompose loads a fuzzed docker-compose.yml. Load must not panic, must
+// fail with spec errors only, and what it accepts must keep testbed's
+// defaults: every server a DNS label, published ports on loopback.
+func FuzzCompose(f *testing.F) {
+	lab, err := os.ReadFile(labFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(lab)
+	for _, seed := range []string{
+		"services:\n  web:\n    image: a/b\n    ports: [\"80\", \"0.0.0.0:443:443\", \"[::]:53:53/udp\"]\n    expose: [7]\n",
+		"services:\n  web:\n    build: {context: ./ctx, args: {A: \"$$(id)\"}}\n    command: sh -c 'id; `id`'\n",
+		"services:\n  a: {image: a/a, healthcheck: {test: [CMD, /ok]}}\n  b: {image: a/b, depends_on: {a: {condition: service_healthy}}, links: [\"a:x\"], external_links: [\"a:y\"]}\n",
+		"services:\n  web: {image: a/b, privileged: true, container_name: w, restart: always}\nsecrets: {s: {file: ./x}}\n",
+		"services:\n  web:\n    image: a/b\n    volumes: [\"./ctx:/x:ro\", \"v:/v\", \"/anon\", {type: tmpfs, target: /t}]\nvolumes: {v: {}}\n",
+		"x-a: &a {image: a/b}\nservices:\n  web: {<<: *a, hostname: www, domainname: lab.test}\n",
+		"services:\n  web:\n    image: ${X:-a/b}\n    environment: [A, B=1]\n",
+		"include: [other.yml]\nservices: {}\n",
+		"services:\n  web:\n    image: [a\n",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	dir := f.TempDir() // one per process; iterations only rewrite the compose file
+	if err := os.Mkdir(filepath.Join(dir, "ctx"), 0o755); err != nil {
+		f.Fatal(err)
+	}
+	file := filepath.Join(dir, "docker-compose.yml")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tb, _, err := Load(t.Context(), []string{file}, Options{ProjectName: "fuzz"})
+		if err != nil {
+			if !errors.Is(err, spec.ErrInvalid) {
+				t.Fatalf("Load() error = %v, want spec errors only", err)
+			}
+			return
+		}
+		for _, s := range tb.Servers {
+			if !spec.IsDNSLabel(s.Name) {
+				t.Errorf("server name %q is not a DNS label", s.Name)
+			}
+			for _, p := range s.Ports {
+				if p.Expose {
+					continue
+				}
+				ip, err := netip.ParseAddr(p.HostIP)
+				if err != nil || ip.IsUnspecified() {
+					t.Errorf("server %s: port %+v published on %q, want a definite address", s.Name, p, p.HostIP)
+				}
+			}
+			if s.Build != nil && !filepath.IsAbs(s.Build.Context) {
+				t.Errorf("server %s: build context %q is not a local absolute path", s.Name, s.Build.Context)
+			}
+		}
+	})
+}

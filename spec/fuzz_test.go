@@ -1,0 +1,74 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fuzzSeeds are inputs FuzzParse starts from (also stored in
+// testdata/fuzz/FuzzParse).
+var fuzzSeeds = []string{
+	fullYAML,
+	fullJSON,
+	"servers: {web: {builtin: http}}\n",
+	"x-a: &a {image: a, env: {A: '1'}}\nservers:\n  s: {<<: *a, ports: [\"127.0.0.1:80:80/udp\", {port: \"1-9\", host_port: 100}]}\n",
+	"servers:\n  a: {image: a, depends_on: [b]}\n  b: {image: b, depends_on: {a: {condition: started}}}\n",
+	"servers:\n  s:\n    image: a\n    ready: {all: [{tcp: 1}, {any: [{log: x}, {exec: [a]}, {banner: {port: 2, expect: '^a'}}]}]}\n",
+	"a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nservers: {s: {image: a, command: *c}}\n",
+	"servers: {s: {image: a, volumes: [\"./x:/x:ro\", {type: volume, source: d, target: /d}], files: [{src: ., dst: /x, mode: 0644}]}}\n",
+	"servers:\n  s:\n    build: {context: ., dockerfile: ../x, args: [A=1]}\n    healthcheck: {test: [CMD, x], interval: 1s, retries: 2}\n    timeout: 1h1s\n",
+	"{\"servers\": {\"s\": {\"image\": \"a\", \"env\": {\"K\": \"\\u0000\"}}}}",
+	"servers: {s: {image: a}}\n---\nx: 1\n",
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tb, err := Parse(data, "fuzz/testbed.yaml")
+		if err != nil {
+			checkAllErrors(t, err)
+			if tb != nil {
+				t.Errorf("Parse() = %v and a testbed, want nil", err)
+			}
+			return
+		}
+		for _, s := range tb.Servers {
+			if s.Pos.Line <= 0 {
+				t.Errorf("server %q has no line", s.Name)
+			}
+		}
+		verr := tb.Validate(testKinds)
+		if verr != nil {
+			checkAllErrors(t, verr)
+		}
+		levels, oerr := tb.Order()
+		if oerr != nil {
+			checkAllErrors(t, oerr)
+			return
+		}
+		n := 0
+		for _, l := range levels {
+			n += len(l)
+		}
+		if n != len(tb.Servers) && verr == nil {
+			t.Errorf("Order() placed %d servers, want %d", n, len(tb.Servers))
+		}
+	})
+}
+
+// checkAllErrors fails unless every joined error is an *Error.
+func checkAllErrors(t *testing.T, err error) {
+	t.Helper()
+	for _, e := range unjoin(err) {
+		var se *Error
+		if !errors.As(e, &se) {
+			t.Errorf("error %q is not an *Error", e)
+		}
+		if strings.Contains(se.Error(), "\x00") {
+			t.Errorf("error %q holds a raw NUL", e)
+		}
+	}
+}
