@@ -2,5 +2,12 @@ package catalog
 
 // builtinKinds lists every kind; each lives in its own file.
 func builtinKinds() []*Kind {
-	return []*Kind{}
+	return []*Kind{
+		httpKind(),
+		echoKind(),
+		proxyKind(),
+		socksKind(),
+		ftpKind(),
+		imapKind(),
+	}
 }
