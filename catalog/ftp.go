@@ -39,6 +39,7 @@ func ftpKind() *Kind {
 			{Name: "public-clients", Default: "", Help: "comma-separated CIDRs of clients told pasv-host; others get the server's own address"},
 			{Name: "root", Default: "", Help: "directory to lay the tree out in; empty = a temporary directory"},
 		},
+		DataPorts: 10, // passive data ports, published host port == container port
 		Ready: func(map[string]string) *spec.Probe {
 			return &spec.Probe{Banner: &spec.BannerProbe{Port: 21, Expect: "^220 "}}
 		},

@@ -1,0 +1,171 @@
+package ftpd
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Directories of the tree, relative to Options.Root.
+const (
+	anonDir = "anon" // the anonymous user's "/"
+	homeDir = "home" // home/<login> is each user's "/"
+)
+
+// Virtual paths of the anonymous tree.
+const (
+	uploadPath     = "/upload"
+	unreadablePath = "/pub/file-not-readable.txt"
+)
+
+// treeTime is the modification time of every file the server lays out, so
+// that MDTM and listings are the same on every run.
+var treeTime = time.Date(2020, time.January, 1, 12, 0, 0, 0, time.UTC)
+
+// Contents of the small files in /pub.
+const (
+	helloText  = "Hello, World!\n"
+	secretText = "This file is not readable: RETR answers 550.\n"
+	nestedText = "A file in a subdirectory.\n"
+	readmeText = `testbed FTP server
+==================
+
+/pub/hello.txt                "Hello, World!" and a newline
+/pub/empty.txt                zero bytes
+/pub/1MiB.bin                 1048576 deterministic bytes
+/pub/10MiB.bin                10485760 deterministic bytes
+/pub/SHA256SUMS               SHA-256 of the files above
+/pub/dir/nested.txt           a file in a subdirectory
+/pub/file-not-readable.txt    RETR answers 550
+/upload/                      anonymous users may STOR, APPE and MKD here
+
+Text files use LF line ends; TYPE A sends them with CRLF.
+`
+)
+
+// treeFile is one file of /pub.
+type treeFile struct {
+	path string // relative to the anonymous root
+	data []byte
+}
+
+// binarySize lists the deterministic binary files and their sizes.
+var binarySizes = []struct {
+	name string
+	size int
+}{
+	{"1MiB.bin", 1 << 20},
+	{"10MiB.bin", 10 << 20},
+}
+
+// deterministicBytes returns n bytes of a ChaCha8 stream keyed by name: the
+// same on every run and every platform.
+func deterministicBytes(name string, n int) []byte {
+	var seed [32]byte
+	copy(seed[:], "testbed ftpd "+name)
+	out := make([]byte, n)
+	rand.NewChaCha8(seed).Read(out)
+	return out
+}
+
+// pubFiles returns the files of /pub, SHA256SUMS included.
+func pubFiles() []treeFile {
+	files := []treeFile{
+		{"pub/hello.txt", []byte(helloText)},
+		{"pub/README", []byte(readmeText)},
+		{"pub/empty.txt", nil},
+		{"pub/dir/nested.txt", []byte(nestedText)},
+	}
+	for _, b := range binarySizes {
+		files = append(files, treeFile{"pub/" + b.name, deterministicBytes(b.name, b.size)})
+	}
+	var sums strings.Builder
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), strings.TrimPrefix(f.path, "pub/"))
+	}
+	files = append(files,
+		treeFile{"pub/SHA256SUMS", []byte(sums.String())},
+		treeFile{"pub/file-not-readable.txt", []byte(secretText)},
+	)
+	return files
+}
+
+// layoutTree writes the anonymous tree and one home per login under root,
+// overwriting the server's own files but keeping anything else, and returns
+// the anonymous virtual paths that RETR must refuse.
+func layoutTree(root string, users map[string]string) (map[string]bool, error) {
+	anon := filepath.Join(root, anonDir)
+	dirs := []string{
+		filepath.Join(anon, "pub", "dir"),
+		filepath.Join(anon, filepath.FromSlash(strings.TrimPrefix(uploadPath, "/"))),
+	}
+	logins := make([]string, 0, len(users))
+	for login := range users {
+		logins = append(logins, login)
+	}
+	sort.Strings(logins)
+	for _, login := range logins {
+		dirs = append(dirs, filepath.Join(root, homeDir, login))
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("make directory: %w", err)
+		}
+	}
+	for _, f := range pubFiles() {
+		if err := writeTreeFile(filepath.Join(anon, filepath.FromSlash(f.path)), f.data); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{filepath.Join(anon, "pub", "dir"), filepath.Join(anon, "pub")} {
+		if err := os.Chtimes(d, treeTime, treeTime); err != nil {
+			return nil, fmt.Errorf("set time: %w", err)
+		}
+	}
+	return map[string]bool{unreadablePath: true}, nil
+}
+
+// writeTreeFile replaces path with data unless it already holds exactly
+// data, and sets its time to treeTime.
+func writeTreeFile(path string, data []byte) error {
+	if !sameContent(path, data) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("write file: %w", err)
+		}
+	}
+	if err := os.Chtimes(path, treeTime, treeTime); err != nil {
+		return fmt.Errorf("set time: %w", err)
+	}
+	return nil
+}
+
+// sameContent reports whether the regular file at path holds exactly data.
+func sameContent(path string, data []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() != int64(len(data)) {
+		return false
+	}
+	buf := make([]byte, 64<<10)
+	for off := 0; off < len(data); {
+		n, err := io.ReadFull(f, buf[:min(len(buf), len(data)-off)])
+		if err != nil || !bytes.Equal(buf[:n], data[off:off+n]) {
+			return false
+		}
+		off += n
+	}
+	return true
+}
