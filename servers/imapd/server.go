@@ -1,0 +1,244 @@
+package imapd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// Default settings.
+const (
+	DefaultUser        = "imaptest"
+	DefaultPassword    = "password"
+	DefaultIdleTimeout = 30 * time.Minute
+	handshakeTimeout   = 30 * time.Second
+)
+
+// ErrServerClosed is returned by [Server.Serve] and [Server.ServeTLS] after
+// [Server.Close].
+var ErrServerClosed = errors.New("imapd: server closed")
+
+// Options configure a [Server]. The zero value is a working server with the
+// default user and an in-memory store, without TLS.
+type Options struct {
+	// Users maps user names to passwords; nil means {"imaptest": "password"}.
+	Users map[string]string
+	// TLS enables STARTTLS on [Server.Serve] listeners and is required by
+	// [Server.ServeTLS].
+	TLS *tls.Config
+	// Store holds the mail; nil means a fresh [MemoryStore].
+	Store Store
+	// Logger receives connection and error logs; nil discards them.
+	Logger *slog.Logger
+	// IdleTimeout bounds how long a client may stay silent (and how long a
+	// write may block); 0 means [DefaultIdleTimeout].
+	IdleTimeout time.Duration
+	// Debug, when set, receives a copy of every byte read from and written to
+	// clients, after TLS decryption. Writes to it are serialised.
+	Debug io.Writer
+}
+
+// Server is an IMAP4rev1 server. It is safe for concurrent use.
+type Server struct {
+	users   map[string]string
+	tls     *tls.Config
+	store   Store
+	log     *slog.Logger
+	idle    time.Duration
+	debug   *lockedWriter
+	ctx     context.Context
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	closed  bool
+	lns     map[net.Listener]struct{}
+	conns   map[net.Conn]struct{}
+	wg      sync.WaitGroup
+	connSeq uint64
+}
+
+// New returns a server configured by opts.
+func New(opts Options) *Server {
+	s := &Server{
+		users: opts.Users,
+		tls:   opts.TLS,
+		store: opts.Store,
+		log:   opts.Logger,
+		idle:  opts.IdleTimeout,
+		lns:   map[net.Listener]struct{}{},
+		conns: map[net.Conn]struct{}{},
+	}
+	if s.users == nil {
+		s.users = map[string]string{DefaultUser: DefaultPassword}
+	}
+	if s.store == nil {
+		s.store = NewMemoryStore()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.idle <= 0 {
+		s.idle = DefaultIdleTimeout
+	}
+	if opts.Debug != nil {
+		s.debug = &lockedWriter{w: opts.Debug}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Serve accepts plain connections on l (STARTTLS is offered when
+// [Options.TLS] is set) until l fails or the server is closed. It closes l.
+func (s *Server) Serve(l net.Listener) error {
+	return s.serve(l, false)
+}
+
+// ServeTLS accepts implicit-TLS connections on l (as on port 993) until l
+// fails or the server is closed. It needs [Options.TLS]. It closes l.
+func (s *Server) ServeTLS(l net.Listener) error {
+	if s.tls == nil {
+		l.Close()
+		return errors.New("imapd: serve tls: no TLS configuration")
+	}
+	return s.serve(l, true)
+}
+
+func (s *Server) serve(l net.Listener, implicitTLS bool) error {
+	if !s.track(l) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.untrack(l)
+	defer l.Close()
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("imapd: accept: %w", err)
+			}
+			// Transient failure (out of file descriptors, aborted handshake):
+			// back off like net/http does rather than spin.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("imapd: accept failed", "err", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		if !s.trackConn(c) {
+			c.Close()
+			return ErrServerClosed
+		}
+		go s.handle(c, implicitTLS)
+	}
+}
+
+// handle runs one connection. raw stays tracked (and is what Close closes)
+// even when TLS wraps it.
+func (s *Server) handle(raw net.Conn, implicitTLS bool) {
+	defer s.wg.Done()
+	defer s.untrackConn(raw)
+	defer raw.Close()
+	s.mu.Lock()
+	s.connSeq++
+	id := s.connSeq
+	s.mu.Unlock()
+	log := s.log.With("conn", id, "remote", raw.RemoteAddr().String())
+	log.Debug("imapd: connection opened", "tls", implicitTLS)
+	c := raw
+	if implicitTLS {
+		tc := tls.Server(raw, s.tls)
+		ctx, cancel := context.WithTimeout(s.ctx, min(handshakeTimeout, s.idle))
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			log.Debug("imapd: tls handshake failed", "err", err)
+			return
+		}
+		c = tc
+	}
+	err := newSession(s, c, implicitTLS, log).run()
+	log.Debug("imapd: connection closed", "err", err)
+}
+
+// Close stops every listener and connection and waits for them to finish.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.cancel()
+	var errs []error
+	for l := range s.lns {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("close listener %s: %w", l.Addr(), err))
+		}
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+func (s *Server) track(l net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.lns[l] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(l net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.lns, l)
+}
+
+func (s *Server) trackConn(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrackConn(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// lockedWriter serialises writes from concurrent sessions.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
+}
