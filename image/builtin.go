@@ -76,10 +76,18 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 		}
 		return p, nil
 	}
-	if self, err := os.Executable(); err == nil && isTestbedCommand() && checkStatic(self) == nil && runtime.GOOS == "linux" {
-		return self, nil
+	self, err := os.Executable()
+	var selfErr error
+	if err == nil && isTestbedCommand() && runtime.GOOS == "linux" {
+		if selfErr = checkStatic(self); selfErr == nil {
+			return self, nil
+		}
 	}
-	return buildFromSource(ctx, o)
+	p, err := buildFromSource(ctx, o)
+	if err != nil && selfErr != nil {
+		return "", fmt.Errorf("this testbed binary cannot go into the image: %v; build it with CGO_ENABLED=0 (see the README), or: %w", selfErr, err)
+	}
+	return p, err
 }
 
 func isTestbedCommand() bool {

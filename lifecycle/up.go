@@ -211,7 +211,7 @@ func await(ctx context.Context, st *plan.Step, inst Instance, o UpOptions) error
 	if st.Probe == nil {
 		return nil
 	}
-	pr, err := probe.FromSpec(st.Probe, o.ProbeTLS)
+	pr, err := probe.FromSpec(st.Probe, probeTLS(o.ProbeTLS, st))
 	if err != nil {
 		return err
 	}
@@ -230,6 +230,19 @@ func await(ctx context.Context, st *plan.Step, inst Instance, o UpOptions) error
 		return cause
 	}
 	return err
+}
+
+// probeTLS verifies a server's certificate for its host name, which the
+// certificate always carries, whatever address the probe dials.
+func probeTLS(base *tls.Config, st *plan.Step) *tls.Config {
+	if base == nil {
+		return nil
+	}
+	c := base.Clone()
+	if c.ServerName == "" {
+		c.ServerName = st.Hostname
+	}
+	return c
 }
 
 func describeEndpoint(ep *endpoints.Server) string {

@@ -40,7 +40,14 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 	var builtinErr error
 	var once sync.Once
 	ensureBuiltin := func(server string) (string, error) {
-		once.Do(func() { builtin, builtinErr = d.ensureBuiltin(ctx, p, server, sink) })
+		first := false
+		once.Do(func() {
+			first = true
+			builtin, builtinErr = d.ensureBuiltin(ctx, p, server, sink)
+		})
+		if builtinErr != nil && !first {
+			return "", nil // reported once, by the first server that asked
+		}
 		return builtin, builtinErr
 	}
 	var wg sync.WaitGroup
@@ -59,7 +66,10 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 				st.Image = srv.Image
 				err = d.ensurePresent(ctx, srv.Image, srv.Pull || d.opts.Pull, sink, srv.Name)
 			}
-			if err != nil {
+			switch {
+			case err != nil && st.Server.Builtin != "":
+				errs[i] = fmt.Errorf("built-in server image: %w", err)
+			case err != nil:
 				errs[i] = fmt.Errorf("server %s: image: %w", st.Server.Name, err)
 			}
 		}(i, st)

@@ -1,0 +1,117 @@
+package supervisor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/testbed-dev/testbed/owner"
+)
+
+// File names in a project's state directory.
+const (
+	RecordFile = "supervisor.json" // the Record
+	LogFile    = "supervisor.log"  // the supervisor's own output
+	LogDir     = "logs"            // one <server>.log per server
+)
+
+// Supervisor states in a Record.
+const (
+	StateStarting = "starting"
+	StateReady    = "ready"
+)
+
+// ErrNoSupervisor is returned (wrapped) when a state directory holds no record.
+var ErrNoSupervisor = errors.New("no local supervisor")
+
+// Record is what a supervisor writes about itself.
+type Record struct {
+	Project  string    `json:"project"`
+	PID      int       `json:"pid"`
+	Owner    string    `json:"owner"` // the supervisor process: host/pid/start (package owner)
+	Started  time.Time `json:"started"`
+	State    string    `json:"state"` // StateStarting, then StateReady
+	SpecHash string    `json:"spec_hash"`
+}
+
+// ServerLog is the path of a server's log in dir.
+func ServerLog(dir, server string) string {
+	return filepath.Join(dir, LogDir, server+".log")
+}
+
+// WriteRecord stores r as dir/supervisor.json, atomically.
+func WriteRecord(dir string, r *Record) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write supervisor record: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".supervisor-*")
+	if err != nil {
+		return fmt.Errorf("write supervisor record: %w", err)
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, RecordFile))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write supervisor record: %w", err)
+	}
+	return nil
+}
+
+// ReadRecord loads dir/supervisor.json; ErrNoSupervisor when there is none.
+func ReadRecord(dir string) (*Record, error) {
+	b, err := os.ReadFile(filepath.Join(dir, RecordFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoSupervisor)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read supervisor record: %w", err)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("read supervisor record %s: %w", filepath.Join(dir, RecordFile), err)
+	}
+	return &r, nil
+}
+
+// Alive reports whether the recorded supervisor still runs: the same
+// process (pid and start time) on this host, not a zombie. A record of
+// another host counts as alive: nothing here can tell.
+func (r *Record) Alive() bool {
+	o, err := owner.Parse(r.Owner)
+	if err != nil {
+		return false
+	}
+	alive, local := o.Alive()
+	if !local {
+		return true
+	}
+	return alive && !zombie(o.PID)
+}
+
+// zombie reports whether pid has exited and waits to be reaped: it holds no
+// sockets any more, so it counts as gone.
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	k := strings.LastIndexByte(s, ')')
+	if k < 0 || k+2 >= len(s) {
+		return false
+	}
+	state := s[k+2]
+	return state == 'Z' || state == 'X'
+}
