@@ -74,8 +74,9 @@ func (c *CA) TLSConfig(names ...string) (*tls.Config, error) {
 }
 
 // ServerTLSConfig is a server configuration for a certificate and key in PEM
-// form: TLS 1.2 at least, HTTP/2 and HTTP/1.1 offered through ALPN. The
-// certificate PEM may hold a chain after the leaf.
+// form: TLS 1.2 at least, and no ALPN protocols, so clients of any protocol
+// (imap, ftp, ...) are accepted; servers that speak HTTP/2 add "h2" to a
+// clone. The certificate PEM may hold a chain after the leaf.
 func ServerTLSConfig(certPEM, keyPEM []byte) (*tls.Config, error) {
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
@@ -84,7 +85,6 @@ func ServerTLSConfig(certPEM, keyPEM []byte) (*tls.Config, error) {
 	return &tls.Config{
 		Certificates: []tls.Certificate{pair},
 		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"h2", "http/1.1"},
 	}, nil
 }
 
