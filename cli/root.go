@@ -32,6 +32,9 @@ type globals struct {
 	progress string
 	logLevel string
 	stateDir string
+
+	profiles   []string // compose profiles
+	publishAll bool     // compose: keep 0.0.0.0 host IPs
 }
 
 // app is one invocation of the CLI.
@@ -92,11 +95,14 @@ built-in kind (see 'testbed servers').`,
 	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")
 	f.StringVar(&a.g.logLevel, "log-level", "warn", "log level: debug|info|warn|error")
 	f.StringVar(&a.g.stateDir, "state-dir", "", "where endpoints.json and the CA are kept (default $XDG_STATE_HOME/testbed)")
+	f.StringArrayVar(&a.g.profiles, "profile", nil, "compose files: enable this profile (repeatable)")
+	f.BoolVar(&a.g.publishAll, "publish-all-interfaces", false, "compose files: publish on the host IPs the file gives, even 0.0.0.0 (default: 127.0.0.1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		a.upCommand(), a.downCommand(), a.buildCommand(), a.cleanCommand(), a.psCommand(),
 		a.logsCommand(), a.execCommand(), a.envCommand(), a.runCommand(), a.reapCommand(),
 		a.configCommand(), a.doctorCommand(), a.serversCommand(), a.serveCommand(), a.versionCommand(),
+		a.superviseCommand(),
 	)
 	return root
 }

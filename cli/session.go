@@ -29,7 +29,7 @@ type loaded struct {
 // picks the project name. Every problem is a usage error (exit 2).
 func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	cat := catalog.New()
-	tb, warnings, err := loadSpec(ctx, a.g.file, cat)
+	tb, warnings, err := loadSpec(ctx, a.g.file, cat, inputOptions{profiles: a.g.profiles, publishAllInterfaces: a.g.publishAll})
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 }
 
 // loadSpec finds and reads the spec.
-func loadSpec(ctx context.Context, file string, cat *catalog.Catalog) (*spec.Testbed, []string, error) {
+func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o inputOptions) (*spec.Testbed, []string, error) {
 	if file == "" {
 		for _, name := range []string{"testbed.yaml", "testbed.yml", "testbed.json"} {
 			if _, err := os.Stat(name); err == nil {
@@ -64,7 +64,7 @@ func loadSpec(ctx context.Context, file string, cat *catalog.Catalog) (*spec.Tes
 			return cat.Default(), nil, nil
 		}
 	}
-	tb, warnings, err := loadInput(ctx, file)
+	tb, warnings, err := loadInput(ctx, file, o)
 	if err != nil {
 		if errors.Is(err, spec.ErrInvalid) {
 			return nil, nil, &usageError{err}

@@ -100,7 +100,8 @@ type Binding struct {
 	Port     int
 	Proto    string
 	HostIP   string
-	HostPort int // 0: the engine chooses
+	HostPort int  // 0: the engine chooses
+	Data     bool // a data port (FTP passive): published, but not an endpoint
 }
 
 // Key is "80/tcp".
@@ -206,7 +207,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 				opts["pasv-host"] = LocalHost
 				opts["public-clients"] = "gateway"
 				for _, n := range data {
-					st.Ports = append(st.Ports, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n})
+					st.Ports = append(st.Ports, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n, Data: true})
 				}
 			}
 		}

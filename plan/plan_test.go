@@ -12,7 +12,7 @@ import (
 func testbed() *spec.Testbed {
 	return &spec.Testbed{Domain: "lab.test", Servers: []*spec.Server{
 		{Name: "app", Image: "example/app:1", Ports: []spec.Port{{Port: 8080}, {Port: 53, Proto: "udp"}},
-			Env: map[string]string{"DB_PASSWORD": "s3cret", "MODE": "test"},
+			Env:       map[string]string{"DB_PASSWORD": "s3cret", "MODE": "test"},
 			DependsOn: []spec.Dependency{{Name: "db"}}, Aliases: []string{"www"}, Timeout: 5 * time.Second},
 		{Name: "db", Image: "example/db:2", Ports: []spec.Port{{Port: 5432}}},
 		{Name: "cache", Image: "example/cache:3"},

@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -132,6 +132,9 @@ func (i *instance) Endpoint(ctx context.Context) (*endpoints.Server, error) {
 	defer i.mu.Unlock()
 	ports := map[string]string{}
 	for _, b := range i.st.Ports {
+		if b.Data {
+			continue
+		}
 		if a, ok := i.ports[b.Key()]; ok {
 			ports[b.Key()] = a
 		}
