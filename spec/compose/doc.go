@@ -42,4 +42,11 @@
 // give a [Warning]. Every other key, at any depth, is an error that lists
 // the unsupported keys per service, so nothing a file asks for is silently
 // dropped.
+//
+// Before compose-go reads them, the files given to [Load] are checked as
+// YAML (an anchor that contains itself, excessive aliasing and duplicate
+// keys are refused: compose-go can spend a long time on the first) and for
+// port ranges of more than [spec.MaxPortRange] ports, which compose-go
+// would expand port by port. The process environment is never read for
+// interpolation: pass it in [Options.Env].
 package compose

@@ -247,6 +247,8 @@ func TestLoadKeyErrors(t *testing.T) {
 		{"bind source missing", "services:\n  web:\n    image: a/b\n    volumes: [\"./nope:/x\"]\n", "web", []string{`field "volumes[0]"`, "does not exist"}},
 		{"external volume", "services:\n  web:\n    image: a/b\n    volumes: [\"data:/x\"]\nvolumes:\n  data: {external: true}\n", "", []string{"external"}},
 		{"published range for one port", "services:\n  web:\n    image: a/b\n    ports: [\"8000-8010:80\"]\n", "web", []string{"range of host ports"}},
+		{"huge port range", "services:\n  web:\n    image: a/b\n    ports: [\"127.0.0.1:1-65535:1-65535/udp\"]\n", "web", []string{"docker-compose.yml:4:", `field "ports[0]"`, "more than 1000 ports"}},
+		{"huge expose range", "services:\n  web:\n    image: a/b\n    expose: [\"1-2000\"]\n", "web", []string{`field "expose[0]"`, "more than 1000 ports"}},
 		{"sctp", "services:\n  web:\n    image: a/b\n    ports: [\"80/sctp\"]\n", "web", []string{"sctp"}},
 		{"external link unknown", "services:\n  web:\n    image: a/b\n    external_links: [\"elsewhere:db\"]\n", "web", []string{`field "external_links[0]"`, `"elsewhere"`}},
 		{"healthcheck without test", "services:\n  web:\n    image: a/b\n    healthcheck: {interval: 1s}\n", "web", []string{"without a test"}},
@@ -254,6 +256,8 @@ func TestLoadKeyErrors(t *testing.T) {
 		{"yaml syntax", "services:\n  web:\n    image: [a\n", "", []string{"docker-compose.yml", "line"}},
 		{"required variable", "services:\n  web:\n    image: ${NOPE:?set NOPE}\n", "", []string{"set NOPE"}},
 		{"remote include stays offline", "include: [\"git@example.test:org/repo.git\"]\nservices:\n  web: {image: a/b}\n", "", []string{"git@example.test"}},
+		{"self-referencing anchor", "x-a: &a {<<: *a, hostname: w}\nservices:\n  web: {<<: *a, image: a/b}\n", "", []string{"docker-compose.yml: invalid YAML", "contains itself"}},
+		{"duplicate key", "services:\n  web: {image: a/b}\n  web: {image: a/c}\n", "", []string{"invalid YAML", "already defined"}},
 		{"not a mapping", "- a\n- b\n", "", []string{"mapping"}},
 	}
 	for _, tt := range tests {

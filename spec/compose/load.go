@@ -53,11 +53,14 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 			return nil, nil, fmt.Errorf("compose file %s: %w", p, err)
 		}
 	}
+	src, err := readSources(abs)
+	if err != nil {
+		return nil, nil, err
+	}
 	project, found, err := loadProject(ctx, abs, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	src := scanSources(abs)
 	m := &mapper{project: project, opts: opts, src: src, first: abs[0]}
 	tb = m.testbed(found)
 	if err := m.p.err(); err != nil {

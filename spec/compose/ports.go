@@ -2,8 +2,11 @@ package compose
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -93,4 +96,39 @@ func published(ports []spec.Port, p spec.Port) bool {
 		}
 	}
 	return true
+}
+
+// rangeRE finds port ranges like "30000-30009" in a port entry as written.
+var rangeRE = regexp.MustCompile(`([0-9]+)-([0-9]+)`)
+
+// checkRanges refuses a ports or expose entry whose range holds more than
+// spec.MaxPortRange ports, from the YAML as written.
+func checkRanges(file, service, key string, list *yaml.Node) error {
+	if list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i, item := range list.Content {
+		var texts []*yaml.Node
+		switch item.Kind {
+		case yaml.ScalarNode:
+			texts = append(texts, item)
+		case yaml.MappingNode: // long syntax: target and published
+			for j := 1; j < len(item.Content); j += 2 {
+				if item.Content[j].Kind == yaml.ScalarNode {
+					texts = append(texts, item.Content[j])
+				}
+			}
+		}
+		for _, t := range texts {
+			for _, m := range rangeRE.FindAllStringSubmatch(t.Value, -1) {
+				lo, err1 := strconv.Atoi(m[1])
+				hi, err2 := strconv.Atoi(m[2])
+				if err1 != nil || err2 != nil || hi-lo+1 > spec.MaxPortRange {
+					return &spec.Error{File: file, Line: t.Line, Server: service, Field: fmt.Sprintf("%s[%d]", key, i),
+						Msg: fmt.Sprintf("port range %s holds more than %d ports", quote(m[0]), spec.MaxPortRange)}
+				}
+			}
+		}
+	}
+	return nil
 }

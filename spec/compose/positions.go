@@ -3,10 +3,14 @@ package compose
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // at is a place in a compose file.
@@ -22,18 +26,31 @@ type place struct {
 }
 
 // sourceMap knows where services and keys are written, for messages. It is
-// built from the files given to Load (not from includes or extends), and
-// only helps messages: anything it cannot read is left out.
+// built from the files given to Load (not from includes or extends).
 type sourceMap struct {
 	services map[string]*place
 	order    []string      // services in the order they first appear
 	top      map[string]at // top-level keys
 }
 
-// scanSources reads the compose files' YAML node trees.
-func scanSources(paths []string) *sourceMap {
+// maxFileSize bounds one compose file.
+const maxFileSize = 4 << 20
+
+// readSources reads the compose files' YAML node trees, before compose-go
+// sees them: a file that is too large, or whose YAML is invalid (an anchor
+// that contains itself, excessive aliasing, duplicate keys), is refused
+// here, as compose-go can take a very long time over a self-referencing
+// merge. Files that cannot be read are left to compose-go to report.
+func readSources(paths []string) (*sourceMap, error) {
 	m := &sourceMap{services: map[string]*place{}, top: map[string]at{}}
 	for _, file := range paths {
+		st, err := os.Stat(file)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		if st.Size() > maxFileSize {
+			return nil, &spec.Error{File: file, Msg: fmt.Sprintf("larger than %d bytes", maxFileSize)}
+		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			continue
@@ -42,21 +59,32 @@ func scanSources(paths []string) *sourceMap {
 		for {
 			var doc yaml.Node
 			err := dec.Decode(&doc)
-			if errors.Is(err, io.EOF) || err != nil {
+			if errors.Is(err, io.EOF) {
 				break
 			}
-			if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-				continue
+			var v any
+			if err == nil {
+				err = doc.Decode(&v) // expands aliases, with yaml's own limits
 			}
-			m.scanDocument(file, doc.Content[0])
+			if err != nil {
+				return nil, &spec.Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+			}
+			if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+				if err := m.scanDocument(file, doc.Content[0]); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
-	return m
+	return m, nil
 }
 
-func (m *sourceMap) scanDocument(file string, root *yaml.Node) {
+// scanDocument records where services and their keys are, and refuses
+// port ranges too large to expand (compose-go expands every range into
+// single ports before testbed sees them).
+func (m *sourceMap) scanDocument(file string, root *yaml.Node) error {
 	if root.Kind != yaml.MappingNode {
-		return
+		return nil
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -76,10 +104,17 @@ func (m *sourceMap) scanDocument(file string, root *yaml.Node) {
 				continue
 			}
 			for n := 0; n+1 < len(sv.Content); n += 2 {
-				p.keys[sv.Content[n].Value] = at{file, sv.Content[n].Line}
+				k, v := sv.Content[n], sv.Content[n+1]
+				p.keys[k.Value] = at{file, k.Line}
+				if k.Value == "ports" || k.Value == "expose" {
+					if err := checkRanges(file, sk.Value, k.Value, v); err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}
+	return nil
 }
 
 // service returns where service is written, or the first file.
