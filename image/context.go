@@ -18,6 +18,10 @@ import (
 // Dockerfile and the spec's files into.
 const reserved = ".testbed"
 
+// FilesMarker, a line of a generated Dockerfile, is where the COPY lines of
+// the spec's files go; without it they are appended.
+const FilesMarker = "# testbed: files"
+
 // Source is what one server's image is made from: a Dockerfile build, or an
 // existing image with files added.
 type Source struct {
@@ -73,7 +77,11 @@ func NewContext(src Source) (*Context, error) {
 	if !strings.HasSuffix(dockerfile, "\n") {
 		dockerfile += "\n"
 	}
-	dockerfile += copies
+	if strings.Contains(dockerfile, FilesMarker+"\n") {
+		dockerfile = strings.Replace(dockerfile, FilesMarker+"\n", copies, 1)
+	} else {
+		dockerfile += copies
+	}
 	df := reserved + "/Dockerfile"
 	if err := a.file(df, 0o644, int64(len(dockerfile)), strings.NewReader(dockerfile)); err != nil {
 		return nil, fmt.Errorf("build context: %w", err)

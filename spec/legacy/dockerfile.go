@@ -3,6 +3,8 @@ package legacy
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/testbed-dev/testbed/image"
 )
 
 // recipe is what goes into a server's generated Dockerfile.
@@ -17,7 +19,8 @@ type recipe struct {
 // dockerfile writes the recipe as Dockerfile text. Package installs use the
 // exec form, so no shell ever sees a package name; the build lines follow
 // verbatim. Files are not here: the image builder adds them through the
-// build context.
+// build context where the FilesMarker line stands, so the copied files exist
+// before the build lines run, as in the old scripts.
 func (r recipe) dockerfile() string {
 	var b strings.Builder
 	b.WriteString("FROM " + r.from + "\n")
@@ -30,6 +33,7 @@ func (r recipe) dockerfile() string {
 	if len(r.install) > 0 {
 		b.WriteString(execForm("RUN", append([]string{"apt-get", "install", "-y", "--"}, r.install...)...))
 	}
+	b.WriteString(image.FilesMarker + "\n")
 	for _, l := range r.build {
 		b.WriteString(l + "\n")
 	}

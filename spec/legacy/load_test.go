@@ -35,6 +35,7 @@ func TestLoadBasicFixture(t *testing.T) {
 	postStartup := spec.File{Src: filepath.Join(dir, "common/post_startup.py"), Dst: "/post_startup.py", Mode: 0o755}
 	const head = "FROM testbed-test/busybox:local\n" +
 		"LABEL maintainer=\"Testbed QA <qa@example.test>\"\n" +
+		"# testbed: files\n" +
 		"LABEL org.example.suite=\"legacy-basic\"\n"
 	want := map[string]*spec.Server{
 		"client": {
@@ -207,7 +208,7 @@ func TestLoadKeys(t *testing.T) {
 			}},
 		{"build lines", `{"version": "1", "docker_build_command": "ENV A=1"}`, `{"docker_build_command": ["RUN [\"true\"]", "  ", "# comment", "COPY --chown=1:1 x /x", "ONBUILD RUN true", "ADD local.tar /x"]}`,
 			func(t *testing.T, s *spec.Server) {
-				want := "FROM ubuntu:1\nENV A=1\nRUN [\"true\"]\n# comment\nCOPY --chown=1:1 x /x\nONBUILD RUN true\nADD local.tar /x\n"
+				want := "FROM ubuntu:1\n# testbed: files\nENV A=1\nRUN [\"true\"]\n# comment\nCOPY --chown=1:1 x /x\nONBUILD RUN true\nADD local.tar /x\n"
 				if s.Build.Inline != want {
 					t.Errorf("Inline = %q, want %q", s.Build.Inline, want)
 				}
