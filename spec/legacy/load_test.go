@@ -184,7 +184,7 @@ func TestLoadKeys(t *testing.T) {
 			}
 		}},
 		{"update and install", `{"version": "1", "install": "ca-certificates"}`, `{"update": true, "install": ["curl libc6", "g++", "ca-certificates"]}`, func(t *testing.T, s *spec.Server) {
-			want := "FROM ubuntu:1\nRUN [\"apt-get\",\"update\"]\nRUN [\"apt-get\",\"install\",\"-y\",\"--\",\"ca-certificates\",\"curl\",\"libc6\",\"g++\"]\n"
+			want := "FROM ubuntu:1\nRUN [\"apt-get\",\"update\"]\nRUN [\"apt-get\",\"install\",\"-y\",\"--\",\"ca-certificates\",\"curl\",\"libc6\",\"g++\"]\n# testbed: files\n"
 			if s.Build.Inline != want {
 				t.Errorf("Inline = %q, want %q", s.Build.Inline, want)
 			}
