@@ -82,7 +82,7 @@ func Busybox(t testing.TB, cli *client.Client) string {
 	add(&tar.Header{Name: "tmp/", Mode: 0o1777, Typeflag: tar.TypeDir}, nil)
 	add(&tar.Header{Name: "bin/busybox", Mode: 0o755, Size: int64(len(bin)), Typeflag: tar.TypeReg}, bin)
 	for _, applet := range []string{"sh", "cat", "ls", "ftpget", "ftpput", "echo", "nc", "sleep", "stat", "true", "false", "wget", "hostname",
-		"nslookup", "md5sum", "sha256sum", "id", "printf", "test", "mkdir", "env", "httpd", "ping", "grep", "head", "tail", "wc", "cmp"} {
+		"nslookup", "md5sum", "sha256sum", "id", "printf", "test", "mkdir", "env", "httpd", "ping", "grep", "head", "tail", "wc", "cmp", "touch"} {
 		add(&tar.Header{Name: "bin/" + applet, Linkname: "busybox", Mode: 0o777, Typeflag: tar.TypeSymlink}, nil)
 	}
 	if err := tw.Close(); err != nil {
