@@ -24,6 +24,7 @@ const (
 	PhaseRemove  = "removing"
 	PhaseRemoved = "removed"
 	PhaseInfo    = "info"
+	PhaseNetwork = "network" // the project network exists
 )
 
 // Event is one step of one server (Server "" for the project as a whole).

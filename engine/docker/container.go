@@ -25,15 +25,21 @@ const (
 // Start creates the step's container on the project network, starts it and
 // returns the running instance.
 func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
-	opts, err := createOptions(p, st, tls)
+	opts, err := CreateOptions(p, st, tls)
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := callCtx(ctx)
+	// The create is not cancelled with ctx: a create the engine finishes
+	// after we stopped waiting would escape the rollback, which lists the
+	// project's containers once every Start has returned.
+	cctx, cancel := callCtx(context.WithoutCancel(ctx))
 	created, err := d.cli.ContainerCreate(cctx, opts)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("create container %s: %w", st.Container, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
 	}
 	inst := newInstance(d, st, created.ID)
 	// Watch for the exit before starting, so an instant crash is not missed.
@@ -51,7 +57,9 @@ func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 	return inst, nil
 }
 
-func createOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
+// CreateOptions are the engine's create options for a step: the container
+// testbed makes, for tools (and benchmarks) that must make the same one.
+func CreateOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
 	srv := st.Server
 	cfg := &container.Config{
 		Hostname:     st.Hostname,

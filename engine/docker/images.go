@@ -27,10 +27,17 @@ const BuildTimeout = 30 * time.Minute
 
 // Prepare builds or checks every image, then creates the project network.
 func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
+	if err := d.checkHostPorts(ctx, p); err != nil {
+		return err
+	}
 	if err := d.EnsureImages(ctx, p, sink); err != nil {
 		return err
 	}
-	return d.createNetwork(ctx, p)
+	if err := d.createNetwork(ctx, p); err != nil {
+		return err
+	}
+	sink.Event(progress.Event{Phase: progress.PhaseNetwork, Detail: "network " + p.Network})
+	return ctx.Err()
 }
 
 // EnsureImages makes sure every step's image exists, building what is

@@ -20,7 +20,8 @@ func (e *ErrProjectExists) Error() string {
 }
 
 func (d *Driver) createNetwork(ctx context.Context, p *plan.Plan) error {
-	cctx, cancel := callCtx(ctx)
+	// Not cancelled with ctx, like container creates: a rollback must see it.
+	cctx, cancel := callCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	_, err := d.cli.NetworkCreate(cctx, p.Network, client.NetworkCreateOptions{
 		Driver: "bridge",
