@@ -2,13 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
 	"github.com/testbed-dev/testbed/lifecycle"
 )
 
@@ -20,7 +21,10 @@ func (a *app) downCommand() *cobra.Command {
 		Long: `down removes every container, volume and network labelled with the project,
 whatever run made them (it asks the engine, not the spec, so it also cleans up
 after a crashed run), and the project's state directory. With SERVER names it
-removes only those servers' containers and keeps the project up.`,
+removes only those servers' containers and keeps the project up.
+
+For a project up with the local driver, down stops its supervisor process
+and returns once every port of the project refuses connections.`,
 		Example: `  testbed down
   testbed -p mytests down --rmi   # also the images testbed built for it`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,16 +53,22 @@ func (a *app) down(ctx context.Context, servers []string, rmi bool) error {
 		return err
 	}
 	start := time.Now()
-	drv, err := a.dockerDriver(ctx, docker.Options{})
+	drv, err := a.engineOf(ctx, project)
 	if err != nil {
 		return err
 	}
-	defer drv.Close()
-	if len(servers) > 0 {
-		return drv.RemoveServers(ctx, project, servers)
-	}
-	if err := drv.Remove(ctx, lifecycle.RemoveOptions{Project: project, Images: rmi}); err != nil {
-		return err
+	if drv == nil {
+		if err := a.downLocal(ctx, project, servers); err != nil {
+			return err
+		}
+	} else {
+		defer drv.Close()
+		if len(servers) > 0 {
+			return drv.RemoveServers(ctx, project, servers)
+		}
+		if err := drv.Remove(ctx, lifecycle.RemoveOptions{Project: project, Images: rmi}); err != nil {
+			return err
+		}
 	}
 	dir, err := a.stateDir(project)
 	if err != nil {
@@ -67,10 +77,25 @@ func (a *app) down(ctx context.Context, servers []string, rmi bool) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove state %s: %w", dir, err)
 	}
-	if a.g.progress != "quiet" {
-		fmt.Fprintf(a.io.Err, "testbed: project %s is down (%.2fs)\n", project, time.Since(start).Seconds())
-	}
+	a.note("project %s is down (%.3fs)", project, time.Since(start).Seconds())
 	return nil
+}
+
+// downLocal stops the project's supervisor and waits until its ports are
+// closed. A project without one (never up, or already down) is fine.
+func (a *app) downLocal(ctx context.Context, project string, servers []string) error {
+	if len(servers) > 0 {
+		return usagef("the local driver stops whole projects only; run `testbed down` without server names")
+	}
+	dir, err := a.stateDir(project)
+	if err != nil {
+		return err
+	}
+	err = supervisor.Stop(ctx, dir)
+	if errors.Is(err, supervisor.ErrNoSupervisor) {
+		return nil
+	}
+	return err
 }
 
 // currentProject is the project a command acts on: -p, TESTBED_PROJECT, or

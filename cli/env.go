@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
 )
 
 func (a *app) envCommand() *cobra.Command {
@@ -68,5 +69,14 @@ func (a *app) readManifest(ctx context.Context) (*endpoints.Manifest, error) {
 	if errors.Is(err, endpoints.ErrNotUp) {
 		return nil, fmt.Errorf("project %s is not up (no %s in %s); run `testbed up` first", project, endpoints.FileName, dir)
 	}
-	return m, err
+	if err != nil {
+		return nil, err
+	}
+	if m.Driver == "local" {
+		rec, rerr := supervisor.ReadRecord(dir)
+		if rerr != nil || !rec.Alive() {
+			return nil, fmt.Errorf("project %s was up with the local driver, but its supervisor is gone; run `testbed -p %s down` (or `testbed reap`) and up again", project, project)
+		}
+	}
+	return m, nil
 }

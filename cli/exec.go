@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"github.com/spf13/cobra"
+	"fmt"
 
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/spf13/cobra"
 )
 
 func (a *app) execCommand() *cobra.Command {
@@ -24,9 +24,12 @@ stderr stay apart, and testbed exits with its status.`,
 			if err != nil {
 				return err
 			}
-			drv, err := a.dockerDriver(cmd.Context(), docker.Options{})
+			drv, err := a.engineOf(cmd.Context(), project)
 			if err != nil {
 				return err
+			}
+			if drv == nil {
+				return fmt.Errorf("exec is not supported by the local driver: its servers run inside the project's supervisor process, not in containers (bring the project up with --driver docker to exec in its servers)")
 			}
 			defer drv.Close()
 			c, err := drv.Find(cmd.Context(), project, args[0])

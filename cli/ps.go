@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,63 +12,99 @@ import (
 	"github.com/testbed-dev/testbed/engine/docker"
 )
 
+// psRow is one server in `ps`.
+type psRow struct {
+	Project string            `json:"project"`
+	Server  string            `json:"server"`
+	Driver  string            `json:"driver"`
+	Name    string            `json:"container"` // the container; "" for the local driver
+	Image   string            `json:"image"`
+	State   string            `json:"state"`
+	Status  string            `json:"status"`
+	Ports   map[string]string `json:"ports"`
+}
+
 func (a *app) psCommand() *cobra.Command {
 	var asJSON, all bool
 	cmd := &cobra.Command{
 		Use:   "ps",
 		Short: "List the project's servers: state, readiness, endpoints",
+		Long: `ps lists the project's servers. For the docker driver it asks the engine; for
+the local driver it reads the project's state directory and checks that its
+supervisor process still runs.`,
 		Example: `  testbed ps
-  testbed ps --all      # every testbed project on the engine
+  testbed ps --all      # every testbed project (engine and local supervisors)
   testbed ps --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			project := ""
-			if !all {
-				p, err := a.currentProject(cmd.Context())
-				if err != nil {
-					return err
-				}
-				project = p
-			}
-			drv, err := a.dockerDriver(cmd.Context(), docker.Options{})
-			if err != nil {
-				return err
-			}
-			defer drv.Close()
-			list, err := drv.List(cmd.Context(), project)
+			rows, err := a.psRows(cmd.Context(), all)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				type row struct {
-					Project string            `json:"project"`
-					Server  string            `json:"server"`
-					Name    string            `json:"container"`
-					Image   string            `json:"image"`
-					State   string            `json:"state"`
-					Status  string            `json:"status"`
-					Ports   map[string]string `json:"ports"`
-				}
-				rows := []row{}
-				for _, c := range list {
-					rows = append(rows, row{c.Project, c.Server, c.Name, c.Image, c.State, c.Status, c.Ports})
-				}
 				return a.printJSON(rows)
 			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PROJECT\tSERVER\tSTATE\tSTATUS\tPORTS")
-			for _, c := range list {
+			for _, r := range rows {
 				var ports []string
-				for k, v := range c.Ports {
+				for k, v := range r.Ports {
 					ports = append(ports, k+"="+v)
 				}
 				sort.Slice(ports, func(i, j int) bool { return portLess(ports[i], ports[j]) })
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Project, c.Server, c.State, c.Status, strings.Join(ports, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, r.Status, strings.Join(ports, " "))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&all, "all", false, "every testbed project on the engine")
+	cmd.Flags().BoolVar(&all, "all", false, "every testbed project: on the engine and local supervisors")
 	return cmd
+}
+
+// psRows lists the servers of the current project, or of every project.
+func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
+	rows := []psRow{}
+	var drv *docker.Driver
+	var err error
+	if all {
+		local, err := a.localRows("")
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, local...)
+		if drv, err = a.engineFor(ctx, docker.Options{}); err != nil {
+			return nil, err
+		}
+	} else {
+		project, err := a.currentProject(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if drv, err = a.engineOf(ctx, project); err != nil {
+			return nil, err
+		}
+		if drv == nil {
+			return a.localRows(project)
+		}
+	}
+	if drv == nil {
+		return rows, nil
+	}
+	defer drv.Close()
+	project := ""
+	if !all {
+		project, err = a.currentProject(ctx)
+		if err != nil {
+			return nil, err
+		}
+	}
+	list, err := drv.List(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		rows = append(rows, psRow{c.Project, c.Server, "docker", c.Name, c.Image, c.State, c.Status, c.Ports})
+	}
+	return rows, nil
 }

@@ -23,14 +23,21 @@ projects whose run is dead: the process that made them (host, pid and start
 time in the testbed.owner label) is gone from this host and the project was
 not left up on purpose by a finished 'testbed up' (its state directory records
 it). A live run's project is never touched. With --older-than, projects made
-on other hosts (a remote engine) older than that are taken too.`,
+on other hosts (a remote engine) older than that are taken too.
+
+reap also clears the state directories of local-driver projects whose
+supervisor process is gone (killed, crashed, or the machine rebooted). A
+supervisor whose state directory is removed stops by itself.`,
 		Example: `  testbed reap --dry-run
   testbed reap --older-than 2h`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			drv, err := a.dockerDriver(ctx, docker.Options{})
-			if err != nil {
+			if err := a.reapLocal(dryRun); err != nil {
+				return err
+			}
+			drv, err := a.engineFor(ctx, docker.Options{})
+			if err != nil || drv == nil {
 				return err
 			}
 			defer drv.Close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/lifecycle"
 )
@@ -25,7 +26,10 @@ func (a *app) runCommand() *cobra.Command {
 		Long: `run brings the testbed up, runs ARGV (no shell: the words as given) with the
 TESTBED_* variables added to its environment, and takes the testbed down
 whatever happens. It exits with ARGV's status, or 125 when testbed itself
-failed. SIGINT and SIGTERM are passed on to ARGV.`,
+failed. SIGINT and SIGTERM are passed on to ARGV.
+
+With the local driver the servers run inside this testbed process while
+ARGV runs: no supervisor, nothing left behind.`,
 		Example: `  testbed run -- go test ./...
   testbed run http socks -- curl -sS --socks5-hostname 127.0.0.1:1080 http://http.testbed.test/
   testbed run -- sh -c 'curl -s http://$TESTBED_HTTP_80/status/204 -w "%{http_code}\n"'`,
@@ -49,6 +53,34 @@ func (a *app) fail(err error, code int) int {
 	return code
 }
 
+// runUp brings l up for run: in this process with the local driver, else on
+// the engine; down takes it away again, state directory included.
+func (a *app) runUp(ctx context.Context, l *loaded, f upFlags) (m *endpoints.Manifest, down func() error, err error) {
+	drv, err := a.engineFor(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
+	if err != nil {
+		return nil, nil, err
+	}
+	if drv == nil {
+		return a.runLocal(ctx, l, f)
+	}
+	down = func() error {
+		defer drv.Close()
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		err := drv.Remove(dctx, lifecycle.RemoveOptions{Project: l.project})
+		if dir, derr := a.stateDir(l.project); derr == nil {
+			os.RemoveAll(dir)
+		}
+		return err
+	}
+	m, err = a.upDocker(ctx, drv, l, f, false)
+	if err != nil {
+		drv.Close()
+		return nil, nil, err
+	}
+	return m, down, nil
+}
+
 func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show bool) error {
 	l, err := a.load(ctx, servers)
 	if err != nil {
@@ -58,21 +90,7 @@ func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show b
 		// Each run gets its own project, so runs in parallel never collide.
 		l.project = fmt.Sprintf("%s-run%d", l.project, os.Getpid())
 	}
-	m, err := a.up(ctx, l, f, false)
-	down := func() error {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		drv, err := a.dockerDriver(dctx, docker.Options{})
-		if err != nil {
-			return err
-		}
-		defer drv.Close()
-		err = drv.Remove(dctx, lifecycle.RemoveOptions{Project: l.project})
-		if dir, derr := a.stateDir(l.project); derr == nil {
-			os.RemoveAll(dir)
-		}
-		return err
-	}
+	m, down, err := a.runUp(ctx, l, f)
 	if err != nil {
 		return &exitError{code: a.fail(err, ExitRun)}
 	}

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -12,10 +10,8 @@ import (
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/lifecycle"
-	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
 	"github.com/testbed-dev/testbed/progress"
-	"github.com/testbed-dev/testbed/servers/testca"
 )
 
 // upFlags are the flags of up and run.
@@ -53,7 +49,12 @@ up is all-or-nothing: if any server fails (build, start, readiness, Ctrl-C),
 everything this run created is removed and the error names the server, the
 phase and the last lines of its log. Running up again for a project that is
 already up with the same spec just prints its endpoints; with another spec it
-is refused.`,
+is refused.
+
+With the local driver (--driver local, or auto when no Docker engine
+answers) the built-in servers run on 127.0.0.1 in one background supervisor
+process per project, which outlives up; 'testbed down' stops it. Servers that
+need an image are refused before anything starts.`,
 		Example: `  testbed up                      # the default testbed
   testbed up --json               # endpoints as JSON on stdout
   testbed -f testbed.yaml up web  # only web and what it depends on
@@ -63,7 +64,7 @@ is refused.`,
 			if err != nil {
 				return err
 			}
-			m, err := a.up(cmd.Context(), l, f, true)
+			m, err := a.up(cmd.Context(), l, f)
 			if err != nil {
 				return err
 			}
@@ -75,19 +76,24 @@ is refused.`,
 	return cmd
 }
 
-// up brings l up and, when keep is set, records it in the state directory
-// for env, ps and down.
-func (a *app) up(ctx context.Context, l *loaded, f upFlags, keep bool) (m *endpoints.Manifest, err error) {
-	if f.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout)
-		defer cancel()
-	}
-	drv, err := a.engine(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
+// up brings l up for `up` and records it in the state directory for env,
+// ps and down: containers on a Docker engine, or with the local driver a
+// supervisor process that holds the servers after this command returns.
+func (a *app) up(ctx context.Context, l *loaded, f upFlags) (*endpoints.Manifest, error) {
+	drv, err := a.engineFor(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
 	if err != nil {
 		return nil, err
 	}
+	if drv == nil {
+		return a.upLocal(ctx, l, f)
+	}
 	defer drv.Close()
+	return a.upDocker(ctx, drv, l, f, true)
+}
+
+// upDocker brings l up on the engine and, when keep is set, records it in
+// the state directory.
+func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upFlags, keep bool) (m *endpoints.Manifest, err error) {
 	p, err := a.newPlan(l, true, bindLocal(f.bindLocal))
 	if err != nil {
 		return nil, err
@@ -95,6 +101,9 @@ func (a *app) up(ctx context.Context, l *loaded, f upFlags, keep bool) (m *endpo
 	dir, err := a.stateDir(l.project)
 	if err != nil {
 		return nil, err
+	}
+	if rec, err := supervisor.ReadRecord(dir); err == nil && rec.Alive() {
+		return nil, usagef("project %s is up with the local driver (supervisor pid %d); run `testbed -p %s down` first, or pick another --project", l.project, rec.PID, l.project)
 	}
 	if existing, err := a.existing(ctx, drv, p, dir); existing != nil || err != nil {
 		return existing, err
@@ -106,27 +115,9 @@ func (a *app) up(ctx context.Context, l *loaded, f upFlags, keep bool) (m *endpo
 			os.RemoveAll(dir)
 		}
 	}()
-	ca, err := testca.LoadOrCreate(dir, "testbed "+l.project+" test CA")
+	m, err = a.bringUp(ctx, drv, p, dir, f)
 	if err != nil {
-		return nil, fmt.Errorf("project CA: %w", err)
-	}
-	rec := &progress.Recorder{Next: a.sink()}
-	m, err = lifecycle.Up(ctx, drv, p, lifecycle.UpOptions{
-		CA:            ca,
-		CAFile:        testca.CertFile(dir),
-		ProbeTLS:      &tls.Config{RootCAs: ca.Pool()},
-		Sink:          rec,
-		KeepOnFailure: f.keepOnFailure,
-		Owner:         p.Labels[plan.LabelOwner],
-	})
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && f.timeout > 0 {
-			err = fmt.Errorf("not ready within --timeout %s: %w", f.timeout, err)
-		}
 		return nil, err
-	}
-	if f.timings {
-		fmt.Fprint(a.io.Err, rec.Timings())
 	}
 	if keep {
 		if err := endpoints.Write(dir, m); err != nil {
@@ -137,15 +128,6 @@ func (a *app) up(ctx context.Context, l *loaded, f upFlags, keep bool) (m *endpo
 		}
 	}
 	return m, nil
-}
-
-// engine picks the driver. The local driver is not available here yet, so
-// auto means docker.
-func (a *app) engine(ctx context.Context, o docker.Options) (*docker.Driver, error) {
-	if a.g.driver == "local" {
-		return nil, usagef("--driver local is not available in this build; use a Docker engine")
-	}
-	return a.dockerDriver(ctx, o)
 }
 
 // sink is the progress output chosen by --progress.

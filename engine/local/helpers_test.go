@@ -59,6 +59,14 @@ func (e *events) phases(phase string) []string {
 // up brings tb up on a new local engine; Remove runs at cleanup.
 func up(t testing.TB, tb *spec.Testbed) (*running, error) {
 	t.Helper()
+	r, err := upNoCleanup(t, tb)
+	t.Cleanup(func() { r.down(t) })
+	return r, err
+}
+
+// upNoCleanup is up without the cleanup, for benchmarks.
+func upNoCleanup(t testing.TB, tb *spec.Testbed) (*running, error) {
+	t.Helper()
 	cat := catalog.New()
 	if err := tb.Validate(catalog.SpecKinds(cat)); err != nil {
 		t.Fatalf("Validate() = %v", err)
@@ -82,7 +90,6 @@ func up(t testing.TB, tb *spec.Testbed) (*running, error) {
 	r.m, err = lifecycle.Up(ctx, r.eng, p, lifecycle.UpOptions{
 		CA: ca, CAFile: caFile, ProbeTLS: &tls.Config{RootCAs: ca.Pool()}, Sink: r.events,
 	})
-	t.Cleanup(func() { r.down(t) })
 	return r, err
 }
 

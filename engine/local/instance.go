@@ -34,11 +34,13 @@ func (i *instance) Addr(port int, proto string) (string, error) {
 
 // Endpoint implements lifecycle.Instance.
 func (i *instance) Endpoint(context.Context) (*endpoints.Server, error) {
-	return &endpoints.Server{
-		Hostname:  i.srv.step.Hostname,
-		Addresses: []string{Host},
-		Ports:     maps.Clone(i.srv.bound.addrs),
-	}, nil
+	ports := maps.Clone(i.srv.bound.addrs)
+	for _, b := range i.srv.step.Ports {
+		if b.Data {
+			delete(ports, b.Key()) // bound, but not something a client dials by itself
+		}
+	}
+	return &endpoints.Server{Hostname: i.srv.step.Hostname, Addresses: []string{Host}, Ports: ports}, nil
 }
 
 // Done implements lifecycle.Instance.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"sort"
+	"strings"
 
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/lifecycle"
@@ -62,7 +64,7 @@ func (e *Engine) Start(ctx context.Context, p *plan.Plan, st *plan.Step, materia
 	srv.started, srv.cancel = true, cancel
 	srv.mu.Unlock()
 
-	logger.Info("starting", "kind", st.Kind.Name, "ports", fmt.Sprint(srv.bound.addrs))
+	logger.Info("starting", "kind", st.Kind.Name, "ports", describePorts(srv.bound.addrs))
 	go func() {
 		err := runKind(runCtx, st.Kind, env)
 		_ = srv.bound.close() // whatever the kind did, its ports are closed now
@@ -94,4 +96,27 @@ func runKind(ctx context.Context, k *catalog.Kind, env catalog.Env) (err error) 
 		err = nil
 	}
 	return err
+}
+
+// describePorts is "7/tcp=127.0.0.1:41815 7/udp=127.0.0.1:60521", by port.
+func describePorts(addrs map[string]string) string {
+	keys := make([]string, 0, len(addrs))
+	for k := range addrs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		var ni, nj int
+		var pi, pj string
+		fmt.Sscanf(keys[i], "%d/%s", &ni, &pi)
+		fmt.Sscanf(keys[j], "%d/%s", &nj, &pj)
+		if ni != nj {
+			return ni < nj
+		}
+		return pi < pj
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + addrs[k]
+	}
+	return strings.Join(parts, " ")
 }

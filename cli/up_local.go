@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/local"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/testca"
+)
+
+// upLocal is `up` with the local driver: it starts the project's
+// supervisor, which outlives this command, and returns its endpoints.
+func (a *app) upLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.Manifest, err error) {
+	p, err := a.newPlan(l, false, bindLocal(f.bindLocal))
+	if err != nil {
+		return nil, err
+	}
+	if err := local.Check(p); err != nil {
+		return nil, &usageError{err}
+	}
+	dir, err := a.stateDir(l.project)
+	if err != nil {
+		return nil, err
+	}
+	if existing, err := a.existingLocal(ctx, p, dir); existing != nil || err != nil {
+		return existing, err
+	}
+	_, statErr := os.Stat(dir)
+	createdDir := errors.Is(statErr, os.ErrNotExist)
+	defer func() {
+		if err != nil && createdDir {
+			os.RemoveAll(dir)
+		}
+	}()
+	bin, err := supervisor.Executable(ctx, func(format string, args ...any) { a.note(format, args...) })
+	if err != nil {
+		return nil, err
+	}
+	args, err := a.superviseArgs(l, f)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	m, err = supervisor.Spawn(ctx, supervisor.SpawnOptions{Binary: bin, Args: args, Dir: dir, Timeout: waitBound(p, f.timeout)})
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", l.project, err)
+	}
+	a.note("project %s is up with the local driver (%.3fs); its servers run in a supervisor process until `testbed down`", l.project, time.Since(start).Seconds())
+	return m, nil
+}
+
+// superviseArgs are the arguments that make the testbed command run the
+// same project as this invocation in a supervisor.
+func (a *app) superviseArgs(l *loaded, f upFlags) ([]string, error) {
+	args := []string{"--driver", "local", "-p", l.project, "--log-level", a.g.logLevel, "--progress", "plain"}
+	if a.g.file != "" {
+		abs, err := filepath.Abs(a.g.file)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--file", abs)
+	}
+	if a.g.stateDir != "" {
+		abs, err := filepath.Abs(a.g.stateDir)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--state-dir", abs)
+	}
+	for _, profile := range a.g.profiles {
+		args = append(args, "--profile", profile)
+	}
+	if a.g.publishAll {
+		args = append(args, "--publish-all-interfaces")
+	}
+	args = append(args, "supervise")
+	if f.timeout > 0 {
+		args = append(args, "--timeout", f.timeout.String())
+	}
+	if bindLocal(f.bindLocal) {
+		args = append(args, "--bind-local")
+	}
+	for _, s := range l.tb.Servers {
+		args = append(args, s.Name)
+	}
+	return args, nil
+}
+
+// waitBound is how long up waits for the supervisor's report: --timeout, or
+// every level's longest server timeout, plus a margin.
+func waitBound(p *plan.Plan, timeout time.Duration) time.Duration {
+	const margin = 15 * time.Second
+	if timeout > 0 {
+		return timeout + margin
+	}
+	var total time.Duration
+	for _, level := range p.Levels {
+		var longest time.Duration
+		for _, st := range level {
+			longest = max(longest, st.Timeout)
+		}
+		total += longest
+	}
+	return total + margin
+}
+
+// existingLocal handles an up of a project whose state directory is in use:
+// a live supervisor with the same spec is a no-op, with another spec a
+// refusal; a dead one's state is cleared.
+func (a *app) existingLocal(ctx context.Context, p *plan.Plan, dir string) (*endpoints.Manifest, error) {
+	rec, err := supervisor.ReadRecord(dir)
+	if errors.Is(err, supervisor.ErrNoSupervisor) {
+		if m, err := endpoints.Read(dir); err == nil && m.Driver != "local" {
+			return nil, usagef("project %s is up with the %s driver; run `testbed -p %s down` first, or pick another --project", p.Project, m.Driver, p.Project)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Alive() {
+		a.note("removing the state a stopped supervisor of project %s left (pid %d)", p.Project, rec.PID)
+		return nil, os.RemoveAll(dir)
+	}
+	if rec.SpecHash != p.SpecHash {
+		return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
+	}
+	m, err := endpoints.Read(dir)
+	if err != nil {
+		return nil, fmt.Errorf("project %s is being brought up by supervisor pid %d: %w", p.Project, rec.PID, err)
+	}
+	a.note("project %s is already up with this spec (supervisor pid %d); nothing to do", p.Project, rec.PID)
+	return m, nil
+}
+
+// runLocal brings l up in this process for `run`; stop takes it down.
+func (a *app) runLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.Manifest, stop func() error, err error) {
+	p, err := a.newPlan(l, false, bindLocal(f.bindLocal))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := local.Check(p); err != nil {
+		return nil, nil, &usageError{err}
+	}
+	dir, err := a.stateDir(l.project)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec, err := supervisor.ReadRecord(dir); err == nil && rec.Alive() {
+		return nil, nil, usagef("project %s is up (supervisor pid %d); pick another --project, or run `testbed -p %s down` first", p.Project, rec.PID, p.Project)
+	}
+	if _, err := endpoints.Read(dir); err == nil {
+		return nil, nil, usagef("project %s is up; pick another --project, or run `testbed -p %s down` first", p.Project, p.Project)
+	}
+	eng := local.New(local.Options{Logger: a.log})
+	stop = func() error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), supervisor.RemoveTimeout)
+		defer cancel()
+		err := eng.Remove(rctx, lifecycle.RemoveOptions{Project: p.Project})
+		return errors.Join(err, os.RemoveAll(dir))
+	}
+	m, err = a.bringUp(ctx, eng, p, dir, f)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return m, stop, nil
+}
+
+// bringUp makes the project CA in dir and brings p up on eng.
+func (a *app) bringUp(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, f upFlags) (*endpoints.Manifest, error) {
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	ca, err := testca.LoadOrCreate(dir, "testbed "+p.Project+" test CA")
+	if err != nil {
+		return nil, fmt.Errorf("project CA: %w", err)
+	}
+	rec := &progress.Recorder{Next: a.sink()}
+	m, err := lifecycle.Up(ctx, eng, p, lifecycle.UpOptions{
+		CA:            ca,
+		CAFile:        testca.CertFile(dir),
+		ProbeTLS:      &tls.Config{RootCAs: ca.Pool()},
+		Sink:          rec,
+		KeepOnFailure: f.keepOnFailure,
+		Owner:         p.Labels[plan.LabelOwner],
+	})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && f.timeout > 0 {
+			err = fmt.Errorf("not ready within --timeout %s: %w", f.timeout, err)
+		}
+		return nil, err
+	}
+	if f.timings {
+		fmt.Fprint(a.io.Err, rec.Timings())
+	}
+	return m, nil
+}
+
+func dirOf(p string) string { return filepath.Dir(p) }

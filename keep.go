@@ -1,0 +1,56 @@
+package testbed
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
+)
+
+// startSupervised is a kept testbed on the local driver: the project's
+// supervisor process (the testbed command's, as after `testbed up`), which
+// outlives the test binary. The command is the static binary the docker
+// driver uses too (built from this module's source once, cached).
+func startSupervised(ctx context.Context, c *config, project string) (*Bed, error) {
+	bin, err := supervisor.Executable(ctx, c.logf)
+	if err != nil {
+		return nil, fmt.Errorf("keep a local testbed: %w", err)
+	}
+	dir, err := endpoints.StateDir("", project)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--driver", "local", "-p", project, "--progress", "plain"}
+	if c.specFile != "" {
+		abs, err := filepath.Abs(c.specFile)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--file", abs)
+	}
+	args = append(args, "supervise")
+	if c.bindLocal {
+		args = append(args, "--bind-local")
+	}
+	if c.timeout > 0 {
+		args = append(args, "--timeout", c.timeout.String())
+	}
+	args = append(args, c.servers...)
+	m, err := supervisor.Spawn(ctx, supervisor.SpawnOptions{Binary: bin, Args: args, Dir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("project %s (local driver, kept): %w", project, err)
+	}
+	pem, err := os.ReadFile(m.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", project, err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	c.logf("testbed: project %s up with the local driver in a supervisor process: %s", project, summary(m))
+	return &Bed{logf: c.logf, project: project, dir: dir, m: m, pool: pool, keep: true}, nil
+}

@@ -1,0 +1,97 @@
+package testbed
+
+import (
+	"os"
+	"strings"
+	"time"
+)
+
+// Option configures Start and New.
+type Option func(*config)
+
+type config struct {
+	servers   []string
+	specFile  string
+	driver    string
+	timeout   time.Duration
+	bindLocal bool
+	keep      bool
+	logf      func(string, ...any)
+}
+
+// Environment variables the library reads.
+const (
+	// EnvDriver chooses the driver when no WithDriver is given.
+	EnvDriver = "TESTBED_DRIVER"
+	// EnvKeep set to 1 (or true) keeps every testbed up after its test.
+	EnvKeep = "TESTBED_KEEP"
+)
+
+func newConfig(opts []Option) *config {
+	c := &config{driver: os.Getenv(EnvDriver), keep: truthy(os.Getenv(EnvKeep))}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.driver == "" {
+		c.driver = "auto"
+	}
+	return c
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
+}
+
+// WithServers brings up only these servers (and what they depend on)
+// instead of every server of the spec or of the default testbed.
+func WithServers(names ...string) Option {
+	return func(c *config) { c.servers = append(c.servers, names...) }
+}
+
+// WithSpecFile reads the servers from a spec file instead of the built-in
+// default testbed, recognised as the testbed command does: a testbed.yaml
+// or .json (or a directory holding one), a compose file, or a directory of
+// legacy per-server JSON files. A relative path is relative to the test's
+// package directory.
+func WithSpecFile(path string) Option {
+	return func(c *config) { c.specFile = path }
+}
+
+// WithDriver chooses "auto" (the default: docker when an engine answers,
+// else local), "docker" or "local".
+func WithDriver(name string) Option {
+	return func(c *config) { c.driver = name }
+}
+
+// WithTimeout bounds the whole start; without it, each server's own
+// readiness timeout applies (60s unless the spec says otherwise).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// WithBindLocal listens on (or publishes) each server's own port numbers
+// (80, 443, 21, ...) instead of random ones. Tests that use it cannot run
+// in parallel with each other.
+func WithBindLocal() Option {
+	return func(c *config) { c.bindLocal = true }
+}
+
+// WithKeep leaves the testbed up after the test, for debugging (so does
+// TESTBED_KEEP=1). The test log names the project; `testbed -p NAME down`
+// takes it down. With the local driver the servers then run in a
+// supervisor process (as after `testbed up`), so they outlive the test
+// binary.
+func WithKeep() Option {
+	return func(c *config) { c.keep = true }
+}
+
+// WithLogf sends the library's messages (what was started, where, how long
+// it took, server logs of a failed test) to logf instead of t.Logf; with
+// New the default is silence.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(c *config) { c.logf = logf }
+}
