@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/engine/local"
+	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
@@ -85,7 +85,7 @@ func start(ctx context.Context, c *config, project string) (_ *Bed, err error) {
 		Owner:     owner.Self().String(),
 		Version:   Version,
 		Container: driver != local.Name,
-		FreePorts: freePorts,
+		FreePorts: hostnet.FreePorts,
 	})
 	if err != nil {
 		closeEngine(eng)
@@ -188,41 +188,15 @@ func stateDir(keep bool, project string) (string, error) {
 	return dir, nil
 }
 
-// specHashFile is the file the testbed command keeps the spec hash of a
-// project that is up in (see cli/existing.go): with it, `testbed reap`
-// leaves a kept project alone and `testbed down` finds it.
-const specHashFile = "spec-hash"
-
 // record writes what `testbed env`, `ps` and `down` read for a kept project.
 func record(dir string, m *endpoints.Manifest, specHash string) error {
 	if err := endpoints.Write(dir, m); err != nil {
 		return err
 	}
-	if err := os.WriteFile(dir+"/"+specHashFile, []byte(specHash+"\n"), 0o600); err != nil {
+	if err := endpoints.WriteSpecHash(dir, specHash); err != nil {
 		return fmt.Errorf("write spec hash: %w", err)
 	}
 	return nil
-}
-
-// freePorts returns n distinct ports free on 127.0.0.1 now, for the FTP
-// server's passive ports in a container.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	out := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out, nil
 }
 
 // summary is "http=127.0.0.1:1234,127.0.0.1:1235 socks=..." for the log.

@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
@@ -13,17 +10,6 @@ import (
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 )
-
-const specHashFile = "spec-hash"
-
-func writeSpecHash(dir, hash string) error {
-	return os.WriteFile(filepath.Join(dir, specHashFile), []byte(hash+"\n"), 0o600)
-}
-
-func readSpecHash(dir string) string {
-	b, _ := os.ReadFile(filepath.Join(dir, specHashFile))
-	return strings.TrimSpace(string(b))
-}
 
 // existing handles an up of a project that already has containers:
 //   - up with the same spec, recorded in the state directory: a no-op that
@@ -39,7 +25,7 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 		return nil, drv.Remove(ctx, lifecycle.RemoveOptions{Project: p.Project}) // a network left alone
 	}
 	m, merr := endpoints.Read(dir)
-	recorded := readSpecHash(dir)
+	recorded := endpoints.ReadSpecHash(dir)
 	if merr == nil && recorded != "" {
 		if recorded == p.SpecHash {
 			fmt.Fprintf(a.io.Err, "testbed: project %s is already up with this spec; nothing to do\n", p.Project)

@@ -91,7 +91,7 @@ func (a *app) deadRun(c docker.Container, olderThan time.Duration) (string, bool
 	}
 	dir, err := a.stateDir(c.Project)
 	if err == nil {
-		if _, err := endpoints.Read(dir); err == nil && readSpecHash(dir) == c.Labels["testbed.spec-hash"] {
+		if _, err := endpoints.Read(dir); err == nil && endpoints.ReadSpecHash(dir) == c.Labels["testbed.spec-hash"] {
 			return "", false // left up by a finished `testbed up`
 		}
 	}

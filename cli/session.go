@@ -12,9 +12,11 @@ import (
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/spec"
+	"github.com/testbed-dev/testbed/specfile"
 )
 
 // loaded is a validated spec with its project name.
@@ -29,7 +31,7 @@ type loaded struct {
 // picks the project name. Every problem is a usage error (exit 2).
 func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	cat := catalog.New()
-	tb, warnings, err := loadSpec(ctx, a.g.file, cat, inputOptions{profiles: a.g.profiles, publishAllInterfaces: a.g.publishAll})
+	tb, warnings, err := loadSpec(ctx, a.g.file, cat, specfile.Options{Profiles: a.g.profiles, PublishAllInterfaces: a.g.publishAll})
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +39,8 @@ func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 		return nil, &usageError{err}
 	}
 	if len(servers) > 0 {
-		if tb, err = subset(tb, servers); err != nil {
-			return nil, err
+		if tb, err = tb.Subset(servers); err != nil {
+			return nil, &usageError{err}
 		}
 	}
 	project, err := a.projectName(tb)
@@ -52,19 +54,13 @@ func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 }
 
 // loadSpec finds and reads the spec.
-func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o inputOptions) (*spec.Testbed, []string, error) {
+func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o specfile.Options) (*spec.Testbed, []string, error) {
 	if file == "" {
-		for _, name := range []string{"testbed.yaml", "testbed.yml", "testbed.json"} {
-			if _, err := os.Stat(name); err == nil {
-				file = name
-				break
-			}
-		}
-		if file == "" {
+		if file = specfile.Find("."); file == "" {
 			return cat.Default(), nil, nil
 		}
 	}
-	tb, warnings, err := loadInput(ctx, file, o)
+	tb, warnings, err := specfile.Load(ctx, file, o)
 	if err != nil {
 		if errors.Is(err, spec.ErrInvalid) {
 			return nil, nil, &usageError{err}
@@ -72,45 +68,6 @@ func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o inputOpt
 		return nil, nil, &usageError{fmt.Errorf("load %s: %w", file, err)}
 	}
 	return tb, warnings, nil
-}
-
-// subset keeps the named servers and everything they depend on.
-func subset(tb *spec.Testbed, names []string) (*spec.Testbed, error) {
-	keep := map[string]bool{}
-	var add func(name string) error
-	add = func(name string) error {
-		s := tb.Server(name)
-		if s == nil {
-			var have []string
-			for _, s := range tb.Servers {
-				have = append(have, s.Name)
-			}
-			return usagef("no server %q in the spec (have %s)", name, strings.Join(have, ", "))
-		}
-		if keep[name] {
-			return nil
-		}
-		keep[name] = true
-		for _, d := range s.DependsOn {
-			if err := add(d.Name); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, n := range names {
-		if err := add(n); err != nil {
-			return nil, err
-		}
-	}
-	out := *tb
-	out.Servers = nil
-	for _, s := range tb.Servers {
-		if keep[s.Name] {
-			out.Servers = append(out.Servers, s)
-		}
-	}
-	return &out, nil
 }
 
 var projectRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -175,7 +132,7 @@ func (a *app) newPlan(l *loaded, container, bindLocalPorts bool) (*plan.Plan, er
 		Owner:     owner.Self().String(),
 		Version:   Version,
 		Container: container,
-		FreePorts: freePorts,
+		FreePorts: hostnet.FreePorts,
 	})
 	if err != nil {
 		return nil, &usageError{err}

@@ -123,7 +123,7 @@ func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upF
 		if err := endpoints.Write(dir, m); err != nil {
 			return nil, err
 		}
-		if err := writeSpecHash(dir, p.SpecHash); err != nil {
+		if err := endpoints.WriteSpecHash(dir, p.SpecHash); err != nil {
 			return nil, err
 		}
 	}

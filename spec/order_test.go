@@ -140,3 +140,16 @@ func TestOrderFromFile(t *testing.T) {
 		t.Errorf("Order() = %s, want %s", got, want)
 	}
 }
+
+func TestSubset(t *testing.T) {
+	tb := &Testbed{Servers: []*Server{
+		{Name: "a"}, {Name: "b", DependsOn: []Dependency{{Name: "a"}}}, {Name: "c"},
+	}}
+	got, err := tb.Subset([]string{"b"})
+	if err != nil || len(got.Servers) != 2 || got.Servers[0].Name != "a" || got.Servers[1].Name != "b" {
+		t.Errorf("Subset(b) = %v, %v; want a, b", got, err)
+	}
+	if _, err := tb.Subset([]string{"zz"}); err == nil {
+		t.Errorf("Subset(zz) = nil error")
+	}
+}

@@ -1,13 +1,13 @@
-package cli
+package hostnet
 
 import (
 	"fmt"
 	"net"
 )
 
-// freePorts returns n distinct ports free on 127.0.0.1 now. They are held
+// FreePorts returns n distinct ports free on 127.0.0.1 now. They are held
 // open together so none is handed out twice, then released for the engine.
-func freePorts(n int) ([]int, error) {
+func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
