@@ -35,11 +35,14 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code
 func exitCode(err error) int {
 	var ee *exitError
 	var ue *usageError
+	var se *SignalError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &se):
+		return 128 + int(se.Signal)
 	case errors.As(err, &ue), errors.Is(err, spec.ErrInvalid):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):

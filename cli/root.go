@@ -61,7 +61,10 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Err, "testbed: %v\n", err)
 	}
 	code := exitCode(err)
-	if code == ExitSIGINT && ctx.Err() == nil {
+	var se *SignalError
+	if _, isExit := err.(*exitError); !isExit && errors.As(context.Cause(ctx), &se) {
+		code = 128 + int(se.Signal)
+	} else if code == ExitSIGINT && ctx.Err() == nil {
 		code = ExitFailure
 	}
 	return code

@@ -56,6 +56,7 @@ func (e *ServerError) Unwrap() error { return e.Err }
 // (unless KeepOnFailure) and returns the first server's error.
 func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoints.Manifest, err error) {
 	start := time.Now()
+	parent := ctx
 	sink := o.Sink
 	if sink == nil {
 		sink = progress.Discard{}
@@ -74,6 +75,11 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}
 		emit("", progress.PhaseRemoved, "rolled back")
+		if parent.Err() != nil && !errors.Is(err, probe.ErrNotReady) {
+			// Interrupted or out of time: say that, not which engine call
+			// happened to be cut short.
+			err = fmt.Errorf("up of %s stopped (%w); everything it had made was removed", p.Project, context.Cause(parent))
+		}
 	}()
 
 	if err := eng.Prepare(ctx, p, &elapsedSink{sink, start}); err != nil {
