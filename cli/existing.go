@@ -11,18 +11,25 @@ import (
 	"github.com/testbed-dev/testbed/plan"
 )
 
-// existing handles an up of a project that already has containers:
+// existing handles an up of a project that already has resources on the
+// engine (containers, networks or volumes):
 //   - up with the same spec, recorded in the state directory: a no-op that
 //     returns the recorded endpoints;
 //   - up with another spec: refused;
 //   - leftovers of a run whose owner is gone and that never finished: removed.
 func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, dir string) (*endpoints.Manifest, error) {
-	list, err := drv.List(ctx, p.Project)
+	all, err := drv.Resources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, drv.Remove(ctx, lifecycle.RemoveOptions{Project: p.Project}) // a network left alone
+	var mine []docker.Resource
+	for _, r := range all {
+		if r.Project == p.Project {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, nil
 	}
 	m, merr := endpoints.Read(dir)
 	recorded := endpoints.ReadSpecHash(dir)
@@ -33,12 +40,12 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 		}
 		return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
 	}
-	for _, c := range list {
-		o, err := owner.Parse(c.Owner)
+	for _, r := range mine {
+		o, err := owner.Parse(r.Owner)
 		if alive, _ := o.Alive(); err == nil && alive {
-			return nil, fmt.Errorf("project %s is being brought up by another run (pid %d); pick another --project", p.Project, o.PID)
+			return nil, fmt.Errorf("project %s is being brought up by another run (pid %d on %s); pick another --project", p.Project, o.PID, o.Host)
 		}
 	}
-	fmt.Fprintf(a.io.Err, "testbed: removing what a crashed run of project %s left\n", p.Project)
+	fmt.Fprintf(a.io.Err, "testbed: removing what a crashed run of project %s left (%d resources)\n", p.Project, len(mine))
 	return nil, drv.Remove(ctx, lifecycle.RemoveOptions{Project: p.Project})
 }

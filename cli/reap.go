@@ -41,19 +41,21 @@ supervisor whose state directory is removed stops by itself.`,
 				return err
 			}
 			defer drv.Close()
-			list, err := drv.List(ctx, "")
+			list, err := drv.Resources(ctx)
 			if err != nil {
 				return err
 			}
+			// A project is reaped only when every one of its resources
+			// belongs to a dead run.
 			dead := map[string]string{}
 			live := map[string]bool{}
-			for _, c := range list {
-				why, isDead := a.deadRun(c, olderThan)
-				if isDead && !live[c.Project] {
-					dead[c.Project] = why
+			for _, r := range list {
+				why, isDead := a.deadRun(r, olderThan)
+				if isDead && !live[r.Project] {
+					dead[r.Project] = why
 				} else {
-					live[c.Project] = true
-					delete(dead, c.Project)
+					live[r.Project] = true
+					delete(dead, r.Project)
 				}
 			}
 			for project, why := range dead {
@@ -73,15 +75,15 @@ supervisor whose state directory is removed stops by itself.`,
 	return cmd
 }
 
-// deadRun decides whether a container belongs to a dead run, and says why.
-func (a *app) deadRun(c docker.Container, olderThan time.Duration) (string, bool) {
-	o, err := owner.Parse(c.Owner)
+// deadRun decides whether a resource belongs to a dead run, and says why.
+func (a *app) deadRun(r docker.Resource, olderThan time.Duration) (string, bool) {
+	o, err := owner.Parse(r.Owner)
 	if err != nil {
 		return "", false
 	}
 	alive, local := o.Alive()
 	if !local {
-		if age := time.Since(c.Created); olderThan > 0 && age > olderThan {
+		if age := time.Since(r.Created); olderThan > 0 && !r.Created.IsZero() && age > olderThan {
 			return fmt.Sprintf("made on host %s %s ago (older than %s)", o.Host, age.Round(time.Second), olderThan), true
 		}
 		return "", false
@@ -89,10 +91,10 @@ func (a *app) deadRun(c docker.Container, olderThan time.Duration) (string, bool
 	if alive {
 		return "", false
 	}
-	dir, err := a.stateDir(c.Project)
+	dir, err := a.stateDir(r.Project)
 	if err == nil {
-		if _, err := endpoints.Read(dir); err == nil && endpoints.ReadSpecHash(dir) == c.Labels["testbed.spec-hash"] {
-			return "", false // left up by a finished `testbed up`
+		if _, err := endpoints.Read(dir); err == nil && endpoints.ReadSpecHash(dir) == r.SpecHash {
+			return "", false // left up by a finished `testbed up` (or a kept library run)
 		}
 	}
 	return fmt.Sprintf("owner pid %d on %s is gone", o.PID, o.Host), true
