@@ -75,10 +75,13 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}
 		emit("", progress.PhaseRemoved, "rolled back")
-		if parent.Err() != nil && !errors.Is(err, probe.ErrNotReady) {
-			// Interrupted or out of time: say that, not which engine call
-			// happened to be cut short.
-			err = fmt.Errorf("up of %s stopped (%w); everything it had made was removed", p.Project, context.Cause(parent))
+		switch cause := context.Cause(parent); {
+		case parent.Err() == nil || errors.Is(err, probe.ErrNotReady):
+		case errors.Is(cause, context.DeadlineExceeded):
+			err = fmt.Errorf("%w (out of time; everything up had made was removed)", err)
+		default:
+			// Interrupted: say that, not which engine call was cut short.
+			err = fmt.Errorf("up of %s stopped (%w); everything it had made was removed", p.Project, cause)
 		}
 	}()
 
