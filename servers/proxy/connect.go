@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // connect answers a CONNECT request: it dials the destination and, once
@@ -19,12 +21,12 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		s.dialFailed(w, r, dest, err)
 		return
 	}
-	if !s.track.add(up) {
+	if !s.track.Add(up) {
 		up.Close()
 		http.Error(w, "proxy shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.track.remove(up)
+	defer s.track.Remove(up)
 
 	client, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -33,12 +35,12 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "500 cannot tunnel on this connection", http.StatusInternalServerError)
 		return
 	}
-	if !s.track.add(client) {
+	if !s.track.Add(client) {
 		up.Close()
 		client.Close()
 		return
 	}
-	defer s.track.remove(client)
+	defer s.track.Remove(client)
 	// The server's read and write deadlines do not apply to a tunnel.
 	client.SetDeadline(time.Time{})
 
@@ -57,6 +59,6 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Debug("tunnel open", "client", r.RemoteAddr, "destination", dest)
 	start := time.Now()
-	relay(client, up)
+	conns.Relay(client, up)
 	s.log.Debug("tunnel closed", "client", r.RemoteAddr, "destination", dest, "duration", time.Since(start))
 }

@@ -24,11 +24,11 @@ This is a forward proxy. Send requests with an absolute URI
 // ServeHTTP answers one client request: CONNECT opens a tunnel, a request
 // with an absolute URI is forwarded, anything else gets a short info page.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.track.begin() {
+	if !s.track.Begin() {
 		http.Error(w, "proxy shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.track.end()
+	defer s.track.End()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)

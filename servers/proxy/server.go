@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 )
 
@@ -51,7 +52,7 @@ type Server struct {
 	dialer    Dialer
 	transport *http.Transport
 	srv       *http.Server
-	track     tracker
+	track     conns.Tracker
 	ctx       context.Context // cancelled by Close
 	cancel    context.CancelFunc
 }
@@ -106,7 +107,7 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) Close() error {
 	s.cancel()
 	err := s.srv.Close()
-	s.track.shutdown()
+	s.track.Shutdown()
 	s.transport.CloseIdleConnections()
 	if err != nil {
 		return fmt.Errorf("proxy: close: %w", err)

@@ -6,15 +6,17 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // handle serves one client connection: handshake, connect, relay.
 func (s *Server) handle(conn net.Conn) {
 	defer conn.Close()
-	if !s.track.add(conn) {
+	if !s.track.Add(conn) {
 		return
 	}
-	defer s.track.remove(conn)
+	defer s.track.Remove(conn)
 	client := conn.RemoteAddr().String()
 
 	conn.SetDeadline(time.Now().Add(s.handshake))
@@ -46,18 +48,18 @@ func (s *Server) handle(conn net.Conn) {
 		s.log.Info("socks connect failed", "client", client, "user", req.user, "destination", dest, "reply", code, "err", err)
 		return
 	}
-	if !s.track.add(up) {
+	if !s.track.Add(up) {
 		up.Close()
 		return
 	}
-	defer s.track.remove(up)
+	defer s.track.Remove(up)
 	if err := writeReply(conn, req.version, repSucceeded, up.LocalAddr()); err != nil {
 		up.Close()
 		return
 	}
 	conn.SetDeadline(time.Time{})
 	s.log.Debug("socks tunnel open", "client", client, "user", req.user, "destination", dest)
-	relay(conn, up)
+	conns.Relay(conn, up)
 	s.log.Debug("socks tunnel closed", "client", client, "destination", dest)
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 )
 
@@ -49,7 +50,7 @@ type Server struct {
 	dialer    Dialer
 	log       *slog.Logger
 	handshake time.Duration
-	track     tracker
+	track     conns.Tracker
 	ctx       context.Context // cancelled by Close
 	cancel    context.CancelFunc
 
@@ -111,12 +112,12 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		if !s.track.begin() {
+		if !s.track.Begin() {
 			conn.Close()
 			return nil
 		}
 		go func() {
-			defer s.track.end()
+			defer s.track.End()
 			s.handle(conn)
 		}()
 	}
@@ -135,7 +136,7 @@ func (s *Server) Close() error {
 		}
 	}
 	s.mu.Unlock()
-	s.track.shutdown()
+	s.track.Shutdown()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("socks: close: %w", err)
 	}
