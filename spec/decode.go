@@ -63,7 +63,7 @@ func (d *decoder) server(p pair) *Server {
 	s := &Server{Name: p.key, Pos: Pos{File: d.file, Line: p.line}, Lines: Lines{}}
 	at := place{server: p.key, lines: s.Lines}
 	if p.val.Kind == yaml.ScalarNode && !isNull(p.val) {
-		d.errorf(at, p.val.Line, "must be a mapping like {builtin: http} or {image: ...}, not %s", quote(p.val.Value))
+		d.errorf(at, p.val.Line, "must be a mapping like {builtin: http} or {image: ...}, not %s", Quote(p.val.Value))
 		return s
 	}
 	d.object(p.val, at, serverKeys, func(key string, v *yaml.Node, at place) {
@@ -276,7 +276,7 @@ func (d *decoder) dependsOn(n *yaml.Node, at place) []Dependency {
 			iat.record(p.line)
 			at.key(p.key).record(p.line)
 			if p.val.Kind == yaml.ScalarNode && !isNull(p.val) {
-				d.errorf(iat, p.val.Line, "must be a mapping like {condition: ready}, not %s", quote(p.val.Value))
+				d.errorf(iat, p.val.Line, "must be a mapping like {condition: ready}, not %s", Quote(p.val.Value))
 			}
 			d.object(p.val, iat, []string{"condition"}, func(_ string, v *yaml.Node, at place) {
 				if c, ok := d.str(v, at); ok && c != "" {
@@ -344,16 +344,16 @@ func (d *decoder) duration(n *yaml.Node, at place) time.Duration {
 		return 0
 	}
 	if n.ShortTag() == "!!int" || n.ShortTag() == "!!float" {
-		d.errorf(at, n.Line, "duration %s needs a unit, like \"%ss\"", quote(s), s)
+		d.errorf(at, n.Line, "duration %s needs a unit, like \"%ss\"", Quote(s), s)
 		return 0
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		d.errorf(at, n.Line, "duration %s: want a number with a unit, like \"30s\" or \"2m\"", quote(s))
+		d.errorf(at, n.Line, "duration %s: want a number with a unit, like \"30s\" or \"2m\"", Quote(s))
 		return 0
 	}
 	if v <= 0 {
-		d.errorf(at, n.Line, "duration %s must be above 0", quote(s))
+		d.errorf(at, n.Line, "duration %s must be above 0", Quote(s))
 		return 0
 	}
 	return v

@@ -34,10 +34,10 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "line %d: ", e.Line)
 	}
 	if e.Server != "" {
-		fmt.Fprintf(&b, "server %s: ", quote(e.Server))
+		fmt.Fprintf(&b, "server %s: ", Quote(e.Server))
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, "field %s: ", quote(e.Field))
+		fmt.Fprintf(&b, "field %s: ", Quote(e.Field))
 	}
 	b.WriteString(e.Msg)
 	return b.String()
@@ -49,25 +49,29 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 // maxErrors bounds how many problems one load or validation reports.
 const maxErrors = 100
 
-// errList collects problems in the order they are found.
-type errList struct {
+// Problems collects the problems of a load or a validation in the order they
+// are found, up to a limit past which it only counts them. Loaders of other
+// formats use it too. The zero value is ready to use.
+type Problems struct {
 	errs    []error
 	dropped int
 }
 
-func (l *errList) add(e *Error) {
+// Add records one problem.
+func (l *Problems) Add(err error) {
 	if len(l.errs) >= maxErrors {
 		l.dropped++
 		return
 	}
-	l.errs = append(l.errs, e)
+	l.errs = append(l.errs, err)
 }
 
-func (l *errList) len() int { return len(l.errs) + l.dropped }
+// Len is how many problems were recorded, counted ones included.
+func (l *Problems) Len() int { return len(l.errs) + l.dropped }
 
-// err joins the problems; nil when there are none.
-func (l *errList) err() error {
-	if l.len() == 0 {
+// Err joins the problems; nil when there are none.
+func (l *Problems) Err() error {
+	if l.Len() == 0 {
 		return nil
 	}
 	errs := l.errs
@@ -80,9 +84,9 @@ func (l *errList) err() error {
 // maxQuoted is how many bytes of a value a message shows.
 const maxQuoted = 64
 
-// quote shows a user-supplied value in a message: Go-quoted (so newlines,
+// Quote shows a user-supplied value in a message: Go-quoted (so newlines,
 // NUL and look-alikes stay visible) and cut short when long.
-func quote(s string) string {
+func Quote(s string) string {
 	if len(s) <= maxQuoted {
 		return fmt.Sprintf("%+q", s)
 	}

@@ -64,11 +64,11 @@ func Parse(data []byte, source string) (tb *Testbed, err error) {
 			if _, ok := r.(abort); !ok {
 				panic(r)
 			}
-			tb, err = nil, d.errs.err()
+			tb, err = nil, d.errs.Err()
 		}
 	}()
 	t := d.testbed(d.deref(root))
-	if err := d.errs.err(); err != nil {
+	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
 	t.Source = source

@@ -16,14 +16,14 @@ func ParseMode(s string) (fs.FileMode, error) {
 		digits = digits[2:]
 	}
 	if digits == "" || len(digits) > 12 || strings.Trim(digits, "01234567") != "" {
-		return 0, fmt.Errorf("mode %s: want octal digits like \"0644\"", quote(s))
+		return 0, fmt.Errorf("mode %s: want octal digits like \"0644\"", Quote(s))
 	}
 	v, err := strconv.ParseUint(digits, 8, 32)
 	if err != nil {
-		return 0, fmt.Errorf("mode %s: %w", quote(s), err)
+		return 0, fmt.Errorf("mode %s: %w", Quote(s), err)
 	}
 	if v > 0o777 {
-		return 0, fmt.Errorf("mode %s above 0777 (setuid, setgid and sticky bits are not allowed)", quote(s))
+		return 0, fmt.Errorf("mode %s above 0777 (setuid, setgid and sticky bits are not allowed)", Quote(s))
 	}
 	return fs.FileMode(v), nil
 }

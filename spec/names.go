@@ -110,7 +110,7 @@ func CheckImageRef(ref string) error {
 		name = name[:i]
 	}
 	if len(name) > maxImageNameLen || !imageRefRE.MatchString(ref) {
-		return fmt.Errorf("invalid image reference %s: want [registry/]repository[:tag][@sha256:digest], repository in lowercase a-z, 0-9 and . _ -", quote(ref))
+		return fmt.Errorf("invalid image reference %s: want [registry/]repository[:tag][@sha256:digest], repository in lowercase a-z, 0-9 and . _ -", Quote(ref))
 	}
 	return nil
 }

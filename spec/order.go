@@ -78,9 +78,9 @@ func (t *Testbed) depErrors() []*Error {
 			case d.Name == s.Name:
 				errs = append(errs, t.serverError(s, f, "a server cannot depend on itself"))
 			case !ok:
-				errs = append(errs, t.serverError(s, f, fmt.Sprintf("depends on %s, which is not a server here", quote(d.Name))))
+				errs = append(errs, t.serverError(s, f, fmt.Sprintf("depends on %s, which is not a server here", Quote(d.Name))))
 			case seen[d.Name]:
-				errs = append(errs, t.serverError(s, f, fmt.Sprintf("%s listed twice", quote(d.Name))))
+				errs = append(errs, t.serverError(s, f, fmt.Sprintf("%s listed twice", Quote(d.Name))))
 			}
 			seen[d.Name] = true
 		}

@@ -26,18 +26,18 @@ func ParsePort(s string) (Port, error) {
 		p.Proto = rest[i+1:]
 		rest = rest[:i]
 		if p.Proto != "tcp" && p.Proto != "udp" {
-			return Port{}, fmt.Errorf("port %s: protocol must be tcp or udp", quote(s))
+			return Port{}, fmt.Errorf("port %s: protocol must be tcp or udp", Quote(s))
 		}
 	}
 	var parts []string
 	if strings.HasPrefix(rest, "[") {
 		end := strings.Index(rest, "]:")
 		if end < 0 {
-			return Port{}, fmt.Errorf("port %s: want [IPV6]:HOST_PORT:PORT", quote(s))
+			return Port{}, fmt.Errorf("port %s: want [IPV6]:HOST_PORT:PORT", Quote(s))
 		}
 		parts = append([]string{rest[1:end]}, strings.Split(rest[end+2:], ":")...)
 		if len(parts) != 3 {
-			return Port{}, fmt.Errorf("port %s: want [IPV6]:HOST_PORT:PORT", quote(s))
+			return Port{}, fmt.Errorf("port %s: want [IPV6]:HOST_PORT:PORT", Quote(s))
 		}
 	} else {
 		parts = strings.Split(rest, ":")
@@ -51,10 +51,10 @@ func ParsePort(s string) (Port, error) {
 	case 3:
 		hostIP, hostPort, cport = parts[0], parts[1], parts[2]
 		if hostIP == "" {
-			return Port{}, fmt.Errorf("port %s: empty host address", quote(s))
+			return Port{}, fmt.Errorf("port %s: empty host address", Quote(s))
 		}
 	default:
-		return Port{}, fmt.Errorf("port %s: want [HOST_IP:][HOST_PORT:]PORT[/PROTO] (IPv6 addresses in brackets)", quote(s))
+		return Port{}, fmt.Errorf("port %s: want [HOST_IP:][HOST_PORT:]PORT[/PROTO] (IPv6 addresses in brackets)", Quote(s))
 	}
 	lo, hi, err := parsePortRange(cport)
 	if err != nil {
@@ -70,13 +70,13 @@ func ParsePort(s string) (Port, error) {
 			return Port{}, fmt.Errorf("host %w", err)
 		}
 		if hhi-hlo != hi-lo {
-			return Port{}, fmt.Errorf("port %s: host range %d-%d and container range %d-%d differ in length", quote(s), hlo, hhi, lo, hi)
+			return Port{}, fmt.Errorf("port %s: host range %d-%d and container range %d-%d differ in length", Quote(s), hlo, hhi, lo, hi)
 		}
 		p.HostPort = hlo
 	}
 	if hostIP != "" {
 		if msg := checkHostIP(hostIP); msg != "" {
-			return Port{}, fmt.Errorf("port %s: %s", quote(s), msg)
+			return Port{}, fmt.Errorf("port %s: %s", Quote(s), msg)
 		}
 		p.HostIP = hostIP
 	}
@@ -104,7 +104,7 @@ func parsePortRange(s string) (lo, hi int, err error) {
 // parsePortNumber reads a decimal port number in 1-65535.
 func parsePortNumber(s string) (int, error) {
 	if s == "" || len(s) > 6 || strings.Trim(s, "0123456789") != "" {
-		return 0, fmt.Errorf("port %s is not a number", quote(s))
+		return 0, fmt.Errorf("port %s is not a number", Quote(s))
 	}
 	n, _ := strconv.Atoi(s)
 	if msg := checkPortNumber(n); msg != "" {
@@ -141,7 +141,7 @@ func checkRange(lo, hi int) string {
 func checkHostIP(s string) string {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
-		return fmt.Sprintf("host address %s is not an IP address", quote(s))
+		return fmt.Sprintf("host address %s is not an IP address", Quote(s))
 	}
 	return ""
 }
@@ -164,7 +164,7 @@ func checkPort(p Port) (field, msg string) {
 		return "", msg
 	}
 	if p.Proto != "" && p.Proto != "tcp" && p.Proto != "udp" {
-		return "proto", fmt.Sprintf("protocol %s must be tcp or udp", quote(p.Proto))
+		return "proto", fmt.Sprintf("protocol %s must be tcp or udp", Quote(p.Proto))
 	}
 	if p.HostPort != 0 {
 		if msg := checkPortNumber(p.HostPort); msg != "" {

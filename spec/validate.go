@@ -30,18 +30,18 @@ const MaxTimeout = time.Hour
 func (t *Testbed) Validate(kinds Kinds) error {
 	v := &validator{t: t, kinds: kinds}
 	v.testbed()
-	return v.errs.err()
+	return v.errs.Err()
 }
 
 type validator struct {
 	t     *Testbed
 	kinds Kinds
-	errs  errList
+	errs  Problems
 }
 
 // topErr reports a problem with a testbed-level field.
 func (v *validator) topErr(field, format string, args ...any) {
-	v.errs.add(&Error{File: v.t.Source, Line: v.t.Lines.Find(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+	v.errs.Add(&Error{File: v.t.Source, Line: v.t.Lines.Find(field), Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // serverError places a problem with a server's field.
@@ -58,16 +58,16 @@ func (t *Testbed) serverError(s *Server, field, msg string) *Error {
 }
 
 func (v *validator) errorf(s *Server, field, format string, args ...any) {
-	v.errs.add(v.t.serverError(s, field, fmt.Sprintf(format, args...)))
+	v.errs.Add(v.t.serverError(s, field, fmt.Sprintf(format, args...)))
 }
 
 func (v *validator) testbed() {
 	t := v.t
 	if t.Name != "" && !IsProjectName(t.Name) {
-		v.topErr("name", "invalid project name %s: want [a-z0-9][a-z0-9_-]*, at most 63 characters", quote(t.Name))
+		v.topErr("name", "invalid project name %s: want [a-z0-9][a-z0-9_-]*, at most 63 characters", Quote(t.Name))
 	}
 	if t.Domain != "" && !IsDNSName(t.Domain) {
-		v.topErr("domain", "invalid domain %s: want a lowercase DNS name like %s", quote(t.Domain), DefaultDomain)
+		v.topErr("domain", "invalid domain %s: want a lowercase DNS name like %s", Quote(t.Domain), DefaultDomain)
 	}
 	if len(t.Servers) == 0 {
 		v.topErr("servers", "no servers")
@@ -86,7 +86,7 @@ func (v *validator) testbed() {
 		v.server(s)
 	}
 	for _, e := range t.depErrors() {
-		v.errs.add(e)
+		v.errs.Add(e)
 	}
 	v.aliasClashes()
 	v.hostPortClashes()
@@ -106,7 +106,7 @@ func (v *validator) server(s *Server) {
 	for _, k := range sortedKeys(s.Env) {
 		f := "env." + k
 		if !IsEnvName(k) {
-			v.errorf(s, f, "invalid variable name %s: want [A-Za-z_][A-Za-z0-9_]*", quote(k))
+			v.errorf(s, f, "invalid variable name %s: want [A-Za-z_][A-Za-z0-9_]*", Quote(k))
 		}
 		v.data(s, f, s.Env[k])
 	}
@@ -116,7 +116,7 @@ func (v *validator) server(s *Server) {
 	v.ports(s)
 	for i, a := range s.Aliases {
 		if !IsDNSName(a) {
-			v.errorf(s, fmt.Sprintf("aliases[%d]", i), "invalid alias %s: want a lowercase DNS name", quote(a))
+			v.errorf(s, fmt.Sprintf("aliases[%d]", i), "invalid alias %s: want a lowercase DNS name", Quote(a))
 		}
 	}
 	for i, d := range s.DependsOn {
@@ -124,7 +124,7 @@ func (v *validator) server(s *Server) {
 		case "", ConditionReady, ConditionStarted, ConditionCompleted:
 		default:
 			v.errorf(s, fmt.Sprintf("depends_on[%d].condition", i), "condition %s: want %s, %s or %s",
-				quote(d.Condition), ConditionReady, ConditionStarted, ConditionCompleted)
+				Quote(d.Condition), ConditionReady, ConditionStarted, ConditionCompleted)
 		}
 	}
 	if s.Ready != nil {
@@ -184,10 +184,10 @@ func (v *validator) builtin(s *Server) {
 	known := true
 	switch {
 	case !IsProjectName(s.Builtin):
-		v.errorf(s, "builtin", "invalid builtin kind %s", quote(s.Builtin))
+		v.errorf(s, "builtin", "invalid builtin kind %s", Quote(s.Builtin))
 		known = false
 	case v.kinds != nil && !v.kinds.HasKind(s.Builtin):
-		msg := fmt.Sprintf("unknown builtin kind %s", quote(s.Builtin))
+		msg := fmt.Sprintf("unknown builtin kind %s", Quote(s.Builtin))
 		if n, ok := v.kinds.(interface{ Names() []string }); ok {
 			msg += " (known: " + strings.Join(n.Names(), ", ") + ")"
 		}
@@ -202,13 +202,13 @@ func (v *validator) builtin(s *Server) {
 		f := "options." + k
 		switch {
 		case !optionNameRE.MatchString(k):
-			v.errorf(s, f, "invalid option name %s", quote(k))
+			v.errorf(s, f, "invalid option name %s", Quote(k))
 		case known && v.kinds != nil && !contains(opts, k):
 			list := "none"
 			if len(opts) > 0 {
 				list = strings.Join(opts, ", ")
 			}
-			v.errorf(s, f, "unknown option %s for kind %s (known: %s)", quote(k), s.Builtin, list)
+			v.errorf(s, f, "unknown option %s for kind %s (known: %s)", Quote(k), s.Builtin, list)
 		}
 		v.text(s, f, s.Options[k])
 	}
@@ -236,19 +236,19 @@ func (v *validator) build(s *Server, b *Build) {
 		case checkText(df) != "":
 			v.errorf(s, "build.dockerfile", "%s", checkText(df))
 		case !filepath.IsLocal(df):
-			v.errorf(s, "build.dockerfile", "dockerfile %s must be a relative path inside the build context", quote(df))
+			v.errorf(s, "build.dockerfile", "dockerfile %s must be a relative path inside the build context", Quote(df))
 		case b.Context != "":
 			if fi, err := os.Stat(filepath.Join(b.Context, df)); err == nil && !fi.Mode().IsRegular() {
-				v.errorf(s, "build.dockerfile", "dockerfile %s is not a regular file", quote(df))
+				v.errorf(s, "build.dockerfile", "dockerfile %s is not a regular file", Quote(df))
 			} else if err != nil && checkHostPath(b.Context, true) == "" {
-				v.errorf(s, "build.dockerfile", "dockerfile %s not found in %s", quote(df), quote(b.Context))
+				v.errorf(s, "build.dockerfile", "dockerfile %s not found in %s", Quote(df), Quote(b.Context))
 			}
 		}
 	}
 	for _, k := range sortedKeys(b.Args) {
 		f := "build.args." + k
 		if !IsEnvName(k) {
-			v.errorf(s, f, "invalid build argument name %s: want [A-Za-z_][A-Za-z0-9_]*", quote(k))
+			v.errorf(s, f, "invalid build argument name %s: want [A-Za-z_][A-Za-z0-9_]*", Quote(k))
 		}
 		v.data(s, f, b.Args[k])
 	}
@@ -286,18 +286,18 @@ func (v *validator) text(s *Server, field, val string) {
 // existing regular file or directory, or "".
 func checkHostPath(p string, wantDir bool) string {
 	if msg := checkText(p); msg != "" {
-		return quote(p) + ": " + msg
+		return Quote(p) + ": " + msg
 	}
 	fi, err := os.Stat(p)
 	switch {
 	case os.IsNotExist(err):
-		return quote(p) + " does not exist"
+		return Quote(p) + " does not exist"
 	case err != nil:
-		return quote(p) + ": " + err.Error()
+		return Quote(p) + ": " + err.Error()
 	case wantDir && !fi.IsDir():
-		return quote(p) + " is not a directory"
+		return Quote(p) + " is not a directory"
 	case !fi.IsDir() && !fi.Mode().IsRegular():
-		return quote(p) + " is not a regular file or directory"
+		return Quote(p) + " is not a regular file or directory"
 	}
 	return ""
 }
@@ -314,7 +314,7 @@ func checkContainerPath(p string, allowRoot bool) string {
 		return "is empty"
 	}
 	if len(p) > maxContainerPath {
-		return fmt.Sprintf("%s longer than %d bytes", quote(p), maxContainerPath)
+		return fmt.Sprintf("%s longer than %d bytes", Quote(p), maxContainerPath)
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
@@ -322,19 +322,19 @@ func checkContainerPath(p string, allowRoot bool) string {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		case strings.IndexByte("/._-+@", c) >= 0:
 		default:
-			return fmt.Sprintf("%s may only hold A-Z a-z 0-9 and / . _ - + @", quote(p))
+			return fmt.Sprintf("%s may only hold A-Z a-z 0-9 and / . _ - + @", Quote(p))
 		}
 	}
 	if !strings.HasPrefix(p, "/") {
-		return fmt.Sprintf("%s must be an absolute path", quote(p))
+		return fmt.Sprintf("%s must be an absolute path", Quote(p))
 	}
 	for _, part := range strings.Split(p, "/") {
 		if part == ".." {
-			return fmt.Sprintf("%s must not hold a \"..\" component", quote(p))
+			return fmt.Sprintf("%s must not hold a \"..\" component", Quote(p))
 		}
 	}
 	if path.Clean(p) != p {
-		return fmt.Sprintf("%s is not clean (want %s)", quote(p), quote(path.Clean(p)))
+		return fmt.Sprintf("%s is not clean (want %s)", Quote(p), Quote(path.Clean(p)))
 	}
 	if p == "/" && !allowRoot {
 		return "\"/\" must name a path below the root"

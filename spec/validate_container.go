@@ -22,10 +22,10 @@ const maxRetries = 100
 // container checks the container details (mostly from compose files).
 func (v *validator) container(s *Server) {
 	if s.Hostname != "" && (!IsDNSName(s.Hostname) || len(s.Hostname) > maxHostname) {
-		v.errorf(s, "hostname", "invalid hostname %s: want a lowercase DNS name of at most %d characters", quote(s.Hostname), maxHostname)
+		v.errorf(s, "hostname", "invalid hostname %s: want a lowercase DNS name of at most %d characters", Quote(s.Hostname), maxHostname)
 	}
 	if s.User != "" && !userRE.MatchString(s.User) {
-		v.errorf(s, "user", "invalid user %s: want USER[:GROUP], names or numbers", quote(s.User))
+		v.errorf(s, "user", "invalid user %s: want USER[:GROUP], names or numbers", Quote(s.User))
 	}
 	if s.WorkingDir != "" {
 		if msg := checkContainerPath(s.WorkingDir, true); msg != "" {
@@ -38,17 +38,17 @@ func (v *validator) container(s *Server) {
 		if msg := checkContainerPath(p, false); msg != "" {
 			v.errorf(s, f, "tmpfs mount point %s", msg)
 		} else if !tmpfsOpts.MatchString(opts) {
-			v.errorf(s, f, "invalid tmpfs options %s", quote(opts))
+			v.errorf(s, f, "invalid tmpfs options %s", Quote(opts))
 		}
 	}
 	for i, c := range s.CapAdd {
 		if !capRE.MatchString(c) {
-			v.errorf(s, fmt.Sprintf("cap_add[%d]", i), "invalid capability %s", quote(c))
+			v.errorf(s, fmt.Sprintf("cap_add[%d]", i), "invalid capability %s", Quote(c))
 		}
 	}
 	for i, c := range s.CapDrop {
 		if !capRE.MatchString(c) {
-			v.errorf(s, fmt.Sprintf("cap_drop[%d]", i), "invalid capability %s", quote(c))
+			v.errorf(s, fmt.Sprintf("cap_drop[%d]", i), "invalid capability %s", Quote(c))
 		}
 	}
 	for i, vol := range s.Volumes {
@@ -58,7 +58,7 @@ func (v *validator) container(s *Server) {
 		f := "labels." + k
 		switch {
 		case !labelRE.MatchString(k):
-			v.errorf(s, f, "invalid label key %s: want [A-Za-z0-9][A-Za-z0-9._/-]*", quote(k))
+			v.errorf(s, f, "invalid label key %s: want [A-Za-z0-9][A-Za-z0-9._/-]*", Quote(k))
 		case strings.HasPrefix(strings.ToLower(k), "testbed."):
 			v.errorf(s, f, "label keys starting with \"testbed.\" are testbed's own")
 		}
@@ -79,10 +79,10 @@ func (v *validator) volume(s *Server, field string, vol Volume) {
 		}
 	case VolumeVolume:
 		if vol.Source != "" && !isVolumeName(vol.Source) {
-			v.errorf(s, field+".source", "invalid volume name %s: want [A-Za-z0-9][A-Za-z0-9_.-]* (host paths start with ./ or /)", quote(vol.Source))
+			v.errorf(s, field+".source", "invalid volume name %s: want [A-Za-z0-9][A-Za-z0-9_.-]* (host paths start with ./ or /)", Quote(vol.Source))
 		}
 	default:
-		v.errorf(s, field+".type", "volume type %s: want bind or volume", quote(vol.Type))
+		v.errorf(s, field+".type", "volume type %s: want bind or volume", Quote(vol.Type))
 	}
 	if msg := checkContainerPath(vol.Target, false); msg != "" {
 		v.errorf(s, field+".target", "target %s", msg)

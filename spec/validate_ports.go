@@ -87,7 +87,7 @@ func (v *validator) hostPortClashes() {
 			}
 		}
 		v.errorf(a.server, fmt.Sprintf("ports[%d].host_port", a.index), "host port %s also published by server %s ports[%d]",
-			spanText(a), quote(b.server.Name), b.index)
+			spanText(a), Quote(b.server.Name), b.index)
 	})
 }
 
@@ -117,11 +117,11 @@ func (v *validator) aliasClashes() {
 			case !taken:
 				owner[a] = s
 			case o == s && a == s.Name:
-				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s is the server's own name", quote(a))
+				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s is the server's own name", Quote(a))
 			case o == s:
-				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s listed twice", quote(a))
+				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s listed twice", Quote(a))
 			default:
-				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s is already a name of server %s", quote(a), quote(o.Name))
+				v.errorf(s, fmt.Sprintf("aliases[%d]", i), "alias %s is already a name of server %s", Quote(a), Quote(o.Name))
 			}
 		}
 	}

@@ -9,9 +9,9 @@ import (
 // Validate checks a probe on its own, as [Testbed.Validate] checks ready:.
 // Errors name fields relative to the probe ("http.port").
 func (p *Probe) Validate() error {
-	var errs errList
-	checkProbe(p, "", 0, func(field, msg string) { errs.add(&Error{Field: field, Msg: msg}) })
-	return errs.err()
+	var errs Problems
+	checkProbe(p, "", 0, func(field, msg string) { errs.Add(&Error{Field: field, Msg: msg}) })
+	return errs.Err()
 }
 
 // probeKinds names the kinds p sets.
@@ -132,7 +132,7 @@ func checkPattern(s string) string {
 		return checkText(s) + " (write \\n, \\t, \\x00 in the pattern instead)"
 	}
 	if _, err := regexp.Compile(s); err != nil {
-		return fmt.Sprintf("invalid regular expression %s: %v", quote(s), err)
+		return fmt.Sprintf("invalid regular expression %s: %v", Quote(s), err)
 	}
 	return ""
 }
@@ -145,7 +145,7 @@ func checkURLPath(s string) string {
 		return ""
 	}
 	if s[0] != '/' {
-		return fmt.Sprintf("path %s must start with /", quote(s))
+		return fmt.Sprintf("path %s must start with /", Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -154,9 +154,9 @@ func checkURLPath(s string) string {
 		case strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0:
 		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
 		case c >= 0x80:
-			return fmt.Sprintf("path %s: non-ASCII characters must be percent-encoded", quote(s))
+			return fmt.Sprintf("path %s: non-ASCII characters must be percent-encoded", Quote(s))
 		default:
-			return fmt.Sprintf("path %s: character %+q must be percent-encoded", quote(s), rune(c))
+			return fmt.Sprintf("path %s: character %+q must be percent-encoded", Quote(s), rune(c))
 		}
 	}
 	return ""

@@ -32,17 +32,17 @@ func ParseVolume(s string) (Volume, error) {
 				v.ReadOnly = true
 			case "rw":
 			default:
-				return Volume{}, fmt.Errorf("volume %s: mode must be ro or rw", quote(s))
+				return Volume{}, fmt.Errorf("volume %s: mode must be ro or rw", Quote(s))
 			}
 		}
 	default:
-		return Volume{}, fmt.Errorf("volume %s: want SOURCE:TARGET[:ro|rw]", quote(s))
+		return Volume{}, fmt.Errorf("volume %s: want SOURCE:TARGET[:ro|rw]", Quote(s))
 	}
 	if v.Source == "" && len(parts) > 1 {
-		return Volume{}, fmt.Errorf("volume %s: empty source", quote(s))
+		return Volume{}, fmt.Errorf("volume %s: empty source", Quote(s))
 	}
 	if v.Target == "" {
-		return Volume{}, fmt.Errorf("volume %s: empty target", quote(s))
+		return Volume{}, fmt.Errorf("volume %s: empty target", Quote(s))
 	}
 	return v, nil
 }

@@ -20,7 +20,7 @@ const maxMergeDepth = 16
 type decoder struct {
 	file   string // for Pos and errors
 	base   string // directory relative paths resolve against
-	errs   errList
+	errs   Problems
 	budget int
 }
 
@@ -48,8 +48,8 @@ func (p place) record(line int) {
 }
 
 func (d *decoder) errorf(at place, line int, format string, args ...any) {
-	d.errs.add(&Error{File: d.file, Line: line, Server: at.server, Field: at.field, Msg: fmt.Sprintf(format, args...)})
-	if d.errs.len() > 10*maxErrors {
+	d.errs.Add(&Error{File: d.file, Line: line, Server: at.server, Field: at.field, Msg: fmt.Sprintf(format, args...)})
+	if d.errs.Len() > 10*maxErrors {
 		panic(abort{})
 	}
 }
@@ -131,7 +131,7 @@ func (d *decoder) mergePairs(n *yaml.Node, at place, depth int) []pair {
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			d.errorf(at.key(k.Value), k.Line, "duplicate key %s (first on line %d)", quote(k.Value), first)
+			d.errorf(at.key(k.Value), k.Line, "duplicate key %s (first on line %d)", Quote(k.Value), first)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -242,7 +242,7 @@ func checkTag(n *yaml.Node) string {
 	case "!!binary":
 		return "binary values are not supported"
 	default:
-		return fmt.Sprintf("unsupported YAML tag %s", quote(t))
+		return fmt.Sprintf("unsupported YAML tag %s", Quote(t))
 	}
 }
 
@@ -288,7 +288,7 @@ func (d *decoder) integer(n *yaml.Node, at place) (int, bool) {
 		}
 	}
 	if n.Kind == yaml.ScalarNode {
-		d.errorf(at, n.Line, "must be a decimal integer, not %s", quote(n.Value))
+		d.errorf(at, n.Line, "must be a decimal integer, not %s", Quote(n.Value))
 	} else {
 		d.errorf(at, n.Line, "must be a decimal integer, not %s", kindName(n))
 	}
@@ -352,12 +352,12 @@ func (d *decoder) strMap(n *yaml.Node, at place, allowList bool) map[string]stri
 			}
 			k, v, found := strings.Cut(s, "=")
 			if !found {
-				d.errorf(iat, item.Line, "want KEY=VALUE, not %s", quote(s))
+				d.errorf(iat, item.Line, "want KEY=VALUE, not %s", Quote(s))
 				return
 			}
 			kat := at.key(k)
 			if _, dup := out[k]; dup {
-				d.errorf(kat, item.Line, "duplicate key %s", quote(k))
+				d.errorf(kat, item.Line, "duplicate key %s", Quote(k))
 				return
 			}
 			kat.record(item.Line)

@@ -1,10 +1,8 @@
 package compose
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/testbed-dev/testbed/spec"
 )
@@ -37,50 +35,18 @@ func (w Warning) String() string {
 	return b.String()
 }
 
-// maxProblems bounds how many problems one load reports.
-const maxProblems = 50
-
 // problems collects errors and warnings while mapping a project.
 type problems struct {
-	errs     []error
-	dropped  int
+	spec.Problems
 	warnings []Warning
 }
 
-func (p *problems) add(e *spec.Error) {
-	if len(p.errs) >= maxProblems {
-		p.dropped++
-		return
-	}
-	p.errs = append(p.errs, e)
-}
+func (p *problems) add(e *spec.Error) { p.Add(e) }
 
 func (p *problems) warn(w Warning) { p.warnings = append(p.warnings, w) }
 
 // err joins the problems; nil when there are none.
-func (p *problems) err() error {
-	if len(p.errs) == 0 {
-		return nil
-	}
-	errs := p.errs
-	if p.dropped > 0 {
-		errs = append(errs[:len(errs):len(errs)], &spec.Error{Msg: fmt.Sprintf("and %d more problems", p.dropped)})
-	}
-	return errors.Join(errs...)
-}
+func (p *problems) err() error { return p.Err() }
 
-// maxQuoted is how many bytes of a value a message shows.
-const maxQuoted = 64
-
-// quote shows a user-supplied value in a message: Go-quoted, so control
-// characters stay visible, and cut short when long.
-func quote(s string) string {
-	if len(s) <= maxQuoted {
-		return fmt.Sprintf("%+q", s)
-	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%+q...(%d bytes)", s[:cut], len(s))
-}
+// quote shows a user-supplied value in a message.
+func quote(s string) string { return spec.Quote(s) }
