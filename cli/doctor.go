@@ -65,9 +65,17 @@ func (a *app) doctor(ctx context.Context) error {
 		if imgs, err := cli.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", docker.LabelImage)}); err == nil {
 			var tags []string
 			for _, im := range imgs.Items {
-				tags = append(tags, im.RepoTags...)
+				for _, t := range im.RepoTags {
+					if t != "<none>:<none>" {
+						tags = append(tags, t)
+					}
+				}
 			}
-			say(true, "testbed images on the engine: %d %s", len(tags), strings.Join(tags, " "))
+			shown := tags
+			if len(shown) > 5 {
+				shown = append(shown[:5:5], "...")
+			}
+			say(true, "testbed images on the engine: %d %s (`testbed reap --images` removes the unused ones)", len(tags), strings.Join(shown, " "))
 		}
 	}
 	if l, err := net.Listen("tcp", "127.0.0.1:0"); err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) reapCommand() *cobra.Command {
-	var dryRun bool
+	var dryRun, images bool
 	var olderThan time.Duration
 	cmd := &cobra.Command{
 		Use:   "reap",
@@ -29,7 +29,8 @@ reap also clears the state directories of local-driver projects whose
 supervisor process is gone (killed, crashed, or the machine rebooted). A
 supervisor whose state directory is removed stops by itself.`,
 		Example: `  testbed reap --dry-run
-  testbed reap --older-than 2h`,
+  testbed reap --older-than 2h
+  testbed reap --images        # also old built-in and spec images no container uses`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -67,10 +68,20 @@ supervisor whose state directory is removed stops by itself.`,
 					return fmt.Errorf("reap %s: %w", project, err)
 				}
 			}
+			if images {
+				removed, err := drv.RemoveUnusedImages(ctx, dryRun)
+				for _, r := range removed {
+					fmt.Fprintf(a.io.Out, "image %s: unused\n", r)
+				}
+				if err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed")
+	cmd.Flags().BoolVar(&images, "images", false, "also remove the images testbed built that no container uses (old content hashes pile up)")
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
 	return cmd
 }
