@@ -28,36 +28,6 @@ const BinaryEnv = "TESTBED_SERVER_BINARY"
 // BuiltinName is the repository of the built-in server image.
 const BuiltinName = "builtin"
 
-// BuiltinDockerfile makes the built-in image: testbed's static binary and
-// nothing else, no base image, running as nobody.
-const BuiltinDockerfile = `FROM scratch
-COPY testbed /testbed
-USER 65534:65534
-ENTRYPOINT ["/testbed"]
-CMD ["servers"]
-`
-
-// BuiltinContext packs a static testbed binary into the built-in image's context.
-func BuiltinContext(binary string) (*Context, error) {
-	f, err := os.Open(binary)
-	if err != nil {
-		return nil, fmt.Errorf("built-in image: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("built-in image: %w", err)
-	}
-	a := newArchive()
-	if err := a.file("Dockerfile", 0o644, int64(len(BuiltinDockerfile)), strings.NewReader(BuiltinDockerfile)); err != nil {
-		return nil, err
-	}
-	if err := a.file("testbed", 0o755, info.Size(), f); err != nil {
-		return nil, fmt.Errorf("built-in image: %w", err)
-	}
-	return a.finish("Dockerfile")
-}
-
 // BinaryOptions say where to find or how to make the server binary.
 type BinaryOptions struct {
 	CacheDir string               // where built binaries are kept; "" = the user cache dir

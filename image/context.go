@@ -30,9 +30,14 @@ type Source struct {
 	Files []spec.File // copied in after the Dockerfile's own steps
 }
 
+// contextVersion goes into every hash: bump it when the way testbed turns a
+// source into an image changes, so no image built the old way is reused.
+const contextVersion = "2"
+
 // NewContext makes the build context for src.
 func NewContext(src Source) (*Context, error) {
 	a := newArchive()
+	a.note("testbed context " + contextVersion)
 	var dockerfile string
 	switch {
 	case src.Build != nil && src.Build.Inline != "":
@@ -86,7 +91,14 @@ func NewContext(src Source) (*Context, error) {
 	if err := a.file(df, 0o644, int64(len(dockerfile)), strings.NewReader(dockerfile)); err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
-	return a.finish(df)
+	c, err := a.finish(df)
+	if err != nil {
+		return nil, err
+	}
+	if src.Build != nil && len(src.Build.Args) > 0 {
+		c.Args = src.Build.Args
+	}
+	return c, nil
 }
 
 // addTree adds dir's tree, minus what .dockerignore excludes, at the archive root.

