@@ -84,7 +84,9 @@ func (m *Manifest) Env() []string {
 		vars[prefix+"HOST"] = s.Hostname
 		for key, addr := range s.Ports {
 			num, proto, _ := strings.Cut(key, "/")
-			v := prefix + num
+			// EnvName here too: a key is a number in any manifest testbed
+			// writes, but `testbed env` output is eval'd, names unquoted.
+			v := prefix + EnvName(num)
 			if proto == "udp" {
 				v += "_UDP"
 			}
@@ -168,6 +170,11 @@ func Read(dir string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("read endpoints %s: %w", filepath.Join(dir, FileName), err)
+	}
+	for name, s := range m.Servers {
+		if s == nil {
+			return nil, fmt.Errorf("read endpoints %s: server %q is null", filepath.Join(dir, FileName), name)
+		}
 	}
 	return &m, nil
 }

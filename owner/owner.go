@@ -43,6 +43,11 @@ func Parse(s string) (Owner, error) {
 	if err != nil {
 		return Owner{}, fmt.Errorf("owner %q: pid: %w", s, err)
 	}
+	if pid <= 0 {
+		// No run has such a pid; a label claiming one must not pass for a
+		// dead run of this host (reap would take its project).
+		return Owner{}, fmt.Errorf("owner %q: pid %d is not a process id", s, pid)
+	}
 	start, err := strconv.ParseUint(s[i+1:], 10, 64)
 	if err != nil {
 		return Owner{}, fmt.Errorf("owner %q: start: %w", s, err)

@@ -42,7 +42,7 @@ func TestDeadAndReused(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, s := range []string{"", "host", "host/1", "host/x/1", "host/1/y"} {
+	for _, s := range []string{"", "host", "host/1", "host/x/1", "host/1/y", "host/0/1", "host/-7/1"} {
 		if _, err := Parse(s); err == nil {
 			t.Errorf("Parse(%q) = nil error, want one", s)
 		}

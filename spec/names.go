@@ -60,10 +60,13 @@ func IsProjectName(s string) bool {
 	return true
 }
 
+// MaxEnvNameLen bounds environment variable and build argument names.
+const MaxEnvNameLen = 255
+
 // IsEnvName reports whether s is a portable environment variable (or build
-// argument) name: [A-Za-z_][A-Za-z0-9_]*.
+// argument) name: [A-Za-z_][A-Za-z0-9_]*, at most [MaxEnvNameLen] bytes.
 func IsEnvName(s string) bool {
-	if s == "" {
+	if s == "" || len(s) > MaxEnvNameLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

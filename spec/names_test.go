@@ -46,6 +46,7 @@ func TestIsEnvName(t *testing.T) {
 	for s, want := range map[string]bool{
 		"HOME": true, "_x": true, "a1": true,
 		"": false, "1a": false, "A-B": false, "A B": false, "A=B": false,
+		strings.Repeat("A", MaxEnvNameLen): true, strings.Repeat("A", MaxEnvNameLen+1): false,
 	} {
 		if got := IsEnvName(s); got != want {
 			t.Errorf("IsEnvName(%q) = %v, want %v", s, got, want)

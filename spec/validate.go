@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -293,7 +295,7 @@ func checkHostPath(p string, wantDir bool) string {
 	case os.IsNotExist(err):
 		return Quote(p) + " does not exist"
 	case err != nil:
-		return Quote(p) + ": " + err.Error()
+		return Quote(p) + ": " + pathErrText(err)
 	case wantDir && !fi.IsDir():
 		return Quote(p) + " is not a directory"
 	case !fi.IsDir() && !fi.Mode().IsRegular():
@@ -349,4 +351,14 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// pathErrText is an os error without the path it repeats, which the
+// message already shows quoted and cut short.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

@@ -2,7 +2,10 @@ package compose
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/testbed-dev/testbed/spec"
 )
@@ -50,3 +53,31 @@ func (p *problems) err() error { return p.Err() }
 
 // quote shows a user-supplied value in a message.
 func quote(s string) string { return spec.Quote(s) }
+
+// maxForeignMsg bounds how much of a compose-go message a problem shows.
+const maxForeignMsg = 1024
+
+// foreignMsg makes a compose-go message safe to print: it quotes values
+// from the file whole and raw, so control characters are escaped (a value
+// cannot fake a line or move a terminal's cursor) and a long message is
+// cut short.
+func foreignMsg(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if len(out) <= maxForeignMsg {
+		return out
+	}
+	cut := maxForeignMsg
+	for cut > 0 && !utf8.RuneStart(out[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s...(%d bytes)", out[:cut], len(out))
+}

@@ -76,7 +76,7 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 func loadProject(ctx context.Context, paths []string, opts Options) (project *types.Project, found []finding, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a compose-go bug on odd input must not take testbed down
-			project, found, err = nil, nil, &spec.Error{File: paths[0], Msg: fmt.Sprintf("compose file not understood: %v", r)}
+			project, found, err = nil, nil, &spec.Error{File: paths[0], Msg: foreignMsg(fmt.Sprintf("compose file not understood: %v", r))}
 		}
 	}()
 	env := make([]string, 0, len(opts.Env))
@@ -99,14 +99,14 @@ func loadProject(ctx context.Context, paths []string, opts Options) (project *ty
 	}
 	po, err := cli.NewProjectOptions(paths, popts...)
 	if err != nil {
-		return nil, nil, &spec.Error{File: paths[0], Msg: err.Error()}
+		return nil, nil, &spec.Error{File: paths[0], Msg: foreignMsg(err.Error())}
 	}
 	project, err = po.LoadProject(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		e := &spec.Error{Msg: "compose: " + err.Error()}
+		e := &spec.Error{Msg: "compose: " + foreignMsg(err.Error())}
 		if len(paths) == 1 && !strings.Contains(e.Msg, paths[0]) {
 			e.File = paths[0]
 		}

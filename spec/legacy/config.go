@@ -43,6 +43,9 @@ func serverOnly(key string) bool {
 // maxMaintainer bounds the maintainer label's length.
 const maxMaintainer = 512
 
+// maxPackageName bounds one package name of install.
+const maxPackageName = 255
+
 var (
 	// tagRE is an image tag, as in ubuntu:<version>.
 	tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
@@ -259,6 +262,9 @@ func packages(raw json.RawMessage) ([]string, error) {
 			return nil, errors.New(msg + "; install takes Debian package names only")
 		}
 		for _, w := range strings.Fields(item) {
+			if len(w) > maxPackageName {
+				return nil, errors.New("package " + quote(w) + " is longer than " + strconv.Itoa(maxPackageName) + " bytes; install takes package names only")
+			}
 			if !debPackageRE.MatchString(w) {
 				return nil, errors.New("package " + quote(w) + " is not a Debian package name (^[a-z0-9][a-z0-9+.-]+$); install takes package names only")
 			}

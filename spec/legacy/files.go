@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -75,9 +76,14 @@ func parseCopy(dir string, item any) (f spec.File, field, msg string) {
 	st, err := os.Stat(src)
 	switch {
 	case err != nil && os.IsNotExist(err):
-		return f, "src", fmt.Sprintf("source %s (%q) does not exist", quote(written), src)
+		return f, "src", fmt.Sprintf("source %s (%s) does not exist", quote(written), quote(src))
 	case err != nil:
-		return f, "src", fmt.Sprintf("source: %v", err)
+		// The os error repeats the whole path; show it quoted and cut short.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return f, "src", fmt.Sprintf("source %s: %v", quote(written), err)
 	case !st.Mode().IsRegular() && !st.IsDir():
 		return f, "src", fmt.Sprintf("source %s is not a regular file or directory", quote(src))
 	}
