@@ -12,16 +12,12 @@ import (
 	"runtime"
 )
 
-// BuiltinUser, BuiltinEntrypoint and BuiltinCmd are the built-in image's
-// run settings: testbed's binary as nobody, listing the kinds by default.
-var (
-	BuiltinUser       = "65534:65534"
-	BuiltinEntrypoint = []string{"/testbed"}
-	BuiltinCmd        = []string{"servers"}
+// binaryPath is where the binary sits in the image, and builtinUser whom
+// it runs as (nobody); with no arguments it lists the kinds.
+const (
+	binaryPath  = "testbed"
+	builtinUser = "65534:65534"
 )
-
-// binaryPath is where the binary sits in the image.
-const binaryPath = "testbed"
 
 // BuiltinImage is the built-in server image as an image archive in the
 // layout `docker save` writes and the engine's load call reads
@@ -180,7 +176,7 @@ func imageConfig(arch, diffID string, labels map[string]string) ([]byte, error) 
 		History []history `json:"history"`
 	}{
 		Architecture: arch, OS: "linux", Created: created,
-		Config:  runConfig{User: BuiltinUser, Entrypoint: BuiltinEntrypoint, Cmd: BuiltinCmd, Labels: labels},
+		Config:  runConfig{User: builtinUser, Entrypoint: []string{"/" + binaryPath}, Cmd: []string{"servers"}, Labels: labels},
 		History: []history{{Created: created, CreatedBy: "testbed: its static binary as /" + binaryPath}},
 	}
 	cfg.RootFS.Type = "layers"

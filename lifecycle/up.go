@@ -178,7 +178,8 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 		material = &TLSMaterial{CertPEM: cert, KeyPEM: key}
 	}
 	emit(name, progress.PhaseCreate, st.Container)
-	inst, err := eng.Start(ctx, p, st, material)
+	trace := &StartTrace{Created: func() { emit(name, progress.PhaseStart, "") }}
+	inst, err := eng.Start(WithStartTrace(ctx, trace), p, st, material)
 	if err != nil {
 		return nil, &ServerError{Server: name, Phase: "start", Err: err}
 	}
@@ -197,8 +198,9 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 	if err != nil {
 		return nil, &ServerError{Server: name, Phase: "endpoints", Err: err}
 	}
-	close(me.ready)
+	// Said before dependents are let go, so "ready" precedes their "creating".
 	emit(name, progress.PhaseReady, describeEndpoint(ep))
+	close(me.ready)
 	return ep, nil
 }
 

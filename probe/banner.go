@@ -54,7 +54,7 @@ func (p *Banner) Check(ctx context.Context, t Target) error {
 		}
 		if err != nil {
 			if len(buf) == 0 {
-				return fmt.Errorf("received nothing: %w", err)
+				return fmt.Errorf("received nothing: %w", closedEarly(err))
 			}
 			return fmt.Errorf("received %s, no match for %s: %w", quote(buf, quoteLimit), p.Expect, err)
 		}

@@ -9,9 +9,10 @@ import (
 
 // BenchmarkReadinessLatency measures how long after a listener opens Wait
 // reports the server ready: the gap-ms metric is the mean, max-gap-ms the
-// worst. ns/op is mostly the start delay itself. With the default backoff
-// the gap grows with the delay (about a third of it at worst) up to
-// DefaultMax; the max=25ms case shows a tighter cap.
+// worst. ns/op is mostly the start delay itself. While the port refuses
+// connections Wait checks every DefaultFast, so the gap stays a few
+// milliseconds plus the TCP probe's ProxyWindow (the target here is not a
+// DirectReporter) whatever the delay, within DefaultFastWindow.
 func BenchmarkReadinessLatency(b *testing.B) {
 	cases := []struct {
 		delay time.Duration

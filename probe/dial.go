@@ -54,7 +54,7 @@ func dial(ctx context.Context, t Target, port int, useTLS bool, cfg *tls.Config)
 	tc := tls.Client(conn, clientTLS(cfg, a))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("tls handshake with %s: %w", a, err)
+		return nil, fmt.Errorf("tls handshake with %s: %w", a, closedEarly(err))
 	}
 	return tc, nil
 }

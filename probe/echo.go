@@ -41,7 +41,7 @@ func (p *Echo) Check(ctx context.Context, t Target) error {
 		buf = buf[:len(buf)+n]
 		if err != nil && len(buf) < len(token) {
 			if len(buf) == 0 {
-				return fmt.Errorf("sent %q, received nothing: %w", line, err)
+				return fmt.Errorf("sent %q, received nothing: %w", line, closedEarly(err))
 			}
 			return fmt.Errorf("sent %q, received %s: %w", line, quote(buf, quoteLimit), err)
 		}

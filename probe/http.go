@@ -56,7 +56,7 @@ func (p *HTTP) Check(ctx context.Context, t Target) error {
 	req.Header.Set("User-Agent", "testbed-probe")
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return err
+		return closedEarly(err)
 	}
 	defer resp.Body.Close()
 	if p.wants(resp.StatusCode) {

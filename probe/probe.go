@@ -4,14 +4,17 @@
 // HTTP GET, a TLS handshake, a greeting banner, an echoed line, a command run
 // in the server, a line in its output, the engine's healthcheck, or a clean
 // exit; [All] and [Any] combine probes. [FromSpec] builds a probe from a
-// [spec.Probe], checking every field. [Wait] repeats a probe with a growing
-// interval until it passes, fails for good ([ErrPermanent]) or times out
-// ([ErrNotReady]).
+// [spec.Probe], checking every field. [Wait] repeats a probe until it
+// passes, fails for good ([ErrPermanent]) or times out ([ErrNotReady]):
+// every few milliseconds while nothing listens yet, so a server is seen
+// ready right after it opens its port, and with a growing interval once it
+// answers without being ready.
 //
 // Probes that need more than an address (exec, log, health, exited) find what
 // they need on the target through small extension interfaces ([Execer],
 // [LogReader], [HealthReporter], [ExitReporter]); a target without one fails
-// those probes with [ErrUnsupported].
+// those probes with [ErrUnsupported]. A target that reaches servers directly,
+// not through a port proxy, says so with [DirectReporter].
 package probe
 
 import (
@@ -22,11 +25,25 @@ import (
 )
 
 // Defaults of [Wait] and of single checks, in one place.
+//
+// Wait has two schedules. While nothing listens on the server's port yet
+// (connections are refused, or a port proxy closes them at once) a check
+// costs the server nothing, so for the first DefaultFastWindow Wait checks
+// every DefaultFast: a server is seen ready within a few milliseconds of
+// opening its port. Once the server answers but is not ready yet (a 503, a
+// wrong banner, a TLS error), and after the window, the interval starts at
+// DefaultInitial and grows by BackoffFactor to DefaultMax, so a slow server
+// is not hammered.
 const (
 	// DefaultInitial is the first interval between two checks.
 	DefaultInitial = 2 * time.Millisecond
 	// DefaultMax caps the interval between two checks.
 	DefaultMax = 250 * time.Millisecond
+	// DefaultFast is the interval while nothing listens, within the window.
+	DefaultFast = 5 * time.Millisecond
+	// DefaultFastWindow is how long from the start of a Wait DefaultFast
+	// applies; after it every failure backs off.
+	DefaultFastWindow = 10 * time.Second
 	// DefaultAttempt bounds one check; it is also applied by Check itself when
 	// its ctx has no deadline.
 	DefaultAttempt = 2 * time.Second

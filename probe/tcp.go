@@ -29,6 +29,8 @@ var _ Probe = (*TCP)(nil)
 var errClosedAtOnce = errors.New("connection accepted then closed at once (nothing listens behind the published port yet)")
 
 // Check connects, waits ProxyWindow for an immediate close, and closes.
+// A target that reaches the server directly (a DirectReporter saying so)
+// is ready as soon as the connection is made.
 func (p *TCP) Check(ctx context.Context, t Target) error {
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -37,6 +39,9 @@ func (p *TCP) Check(ctx context.Context, t Target) error {
 		return err
 	}
 	defer conn.Close()
+	if d, ok := t.(DirectReporter); ok && d.Direct() {
+		return nil
+	}
 	return notClosedAtOnce(conn)
 }
 
@@ -55,7 +60,7 @@ func notClosedAtOnce(conn net.Conn) error {
 	case errors.Is(err, io.EOF):
 		return errClosedAtOnce
 	}
-	return fmt.Errorf("connection failed at once: %w", err)
+	return fmt.Errorf("connection failed at once: %w", closedEarly(err))
 }
 
 // String is "tcp 80".

@@ -12,9 +12,14 @@ import (
 
 // WaitOptions tunes Wait. The zero value uses the defaults.
 type WaitOptions struct {
-	Timeout        time.Duration // overall deadline; 0 = spec.DefaultTimeout
-	Initial        time.Duration // first interval between checks; 0 = DefaultInitial
-	Max            time.Duration // interval cap; 0 = DefaultMax
+	Timeout time.Duration // overall deadline; 0 = spec.DefaultTimeout
+	Initial time.Duration // first interval between checks; 0 = DefaultInitial
+	Max     time.Duration // interval cap; 0 = DefaultMax
+	// Fast is the interval while nothing listens on the server's ports,
+	// during the first FastWindow; 0 = DefaultFast, negative = back off
+	// always.
+	Fast           time.Duration
+	FastWindow     time.Duration // 0 = DefaultFastWindow
 	AttemptTimeout time.Duration // bound of one check; 0 = DefaultAttempt, never beyond the overall deadline
 	// OnAttempt, when set, is called after each check with its number (from
 	// 1) and its error (nil when the probe passed), for progress output.
@@ -27,8 +32,10 @@ type Result struct {
 	Elapsed time.Duration // from the call to the return
 }
 
-// Wait checks p against t until it passes, with an interval that starts at
-// Initial and grows by BackoffFactor up to Max; the first check runs at once.
+// Wait checks p against t until it passes; the first check runs at once.
+// While a check fails only because nothing listens yet (see the package's
+// defaults) the next runs after Fast, during the first FastWindow; otherwise
+// the interval starts at Initial and grows by BackoffFactor up to Max.
 //
 // It returns early with the error of a check that wraps ErrPermanent. When
 // ctx ends it returns ctx's error, wrapped. When Timeout passes it returns an
@@ -75,11 +82,22 @@ func Wait(ctx context.Context, p Probe, t Target, o WaitOptions) (Result, error)
 			return res, ended(ctx, o.Timeout, p, res, last)
 		}
 
+		var pause time.Duration
+		if o.Fast > 0 && time.Since(start) < o.FastWindow && nobodyListens(last) {
+			// Cheap for the server: keep looking often, ramping up to Fast.
+			pause = min(interval, o.Fast)
+			if interval < o.Fast {
+				interval = next(interval, o.Max)
+			}
+		} else {
+			pause = interval
+			interval = next(interval, o.Max)
+		}
 		if timer == nil {
-			timer = time.NewTimer(interval)
+			timer = time.NewTimer(pause)
 			defer timer.Stop()
 		} else {
-			timer.Reset(interval)
+			timer.Reset(pause)
 		}
 		select {
 		case <-timer.C:
@@ -87,7 +105,6 @@ func Wait(ctx context.Context, p Probe, t Target, o WaitOptions) (Result, error)
 			res.Elapsed = time.Since(start)
 			return res, ended(ctx, o.Timeout, p, res, last)
 		}
-		interval = next(interval, o.Max)
 	}
 }
 
@@ -115,6 +132,12 @@ func (o WaitOptions) withDefaults() WaitOptions {
 	}
 	if o.Max < o.Initial {
 		o.Max = o.Initial
+	}
+	if o.Fast == 0 {
+		o.Fast = DefaultFast
+	}
+	if o.FastWindow <= 0 {
+		o.FastWindow = DefaultFastWindow
 	}
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = DefaultAttempt

@@ -44,8 +44,11 @@ type Driver struct {
 	// direct: this host reaches containers at their network addresses (a
 	// local, rootful engine on Linux). Probes then go straight to the
 	// server instead of through the engine's port proxy, which accepts
-	// connections even when nothing listens behind it.
-	direct bool
+	// connections even when nothing listens behind it. It is found out in
+	// the background (one engine call that nothing else waits for) and
+	// valid once directKnown is closed.
+	direct      bool
+	directKnown chan struct{}
 }
 
 // New connects to the engine named by the environment (DOCKER_HOST, ...)
@@ -67,9 +70,19 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion}
-	d.direct = d.reachesContainers(ctx)
+	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, directKnown: make(chan struct{})}
+	go func() {
+		defer close(d.directKnown)
+		d.direct = d.reachesContainers(context.WithoutCancel(ctx))
+	}()
 	return d, nil
+}
+
+// isDirect reports whether this host reaches containers at their network
+// addresses, waiting for the answer if it is still coming.
+func (d *Driver) isDirect() bool {
+	<-d.directKnown
+	return d.direct
 }
 
 // reachesContainers reports whether container addresses are routable from
@@ -96,8 +109,11 @@ func (d *Driver) reachesContainers(ctx context.Context) bool {
 // Name implements lifecycle.Engine.
 func (d *Driver) Name() string { return "docker" }
 
-// Close releases the connection.
-func (d *Driver) Close() error { return d.cli.Close() }
+// Close releases the connection, once the background check is done.
+func (d *Driver) Close() error {
+	<-d.directKnown
+	return d.cli.Close()
+}
 
 // Client exposes the API client (for doctor and tests).
 func (d *Driver) Client() *client.Client { return d.cli }

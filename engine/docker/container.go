@@ -41,6 +41,7 @@ func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
+	lifecycle.CreatedHook(ctx)
 	inst := newInstance(d, st, created.ID)
 	// Watch for the exit before starting, so an instant crash is not missed.
 	inst.watchExit(ctx)

@@ -40,6 +40,7 @@ var (
 	_ probe.LogReader      = (*instance)(nil)
 	_ probe.HealthReporter = (*instance)(nil)
 	_ probe.ExitReporter   = (*instance)(nil)
+	_ probe.DirectReporter = (*instance)(nil)
 )
 
 func newInstance(d *Driver, st *plan.Step, id string) *instance {
@@ -114,9 +115,10 @@ func (i *instance) Addr(port int, proto string) (string, error) {
 	if proto == "" {
 		proto = "tcp"
 	}
+	direct := i.d.isDirect()
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.d.direct && len(i.addrs) > 0 {
+	if direct && len(i.addrs) > 0 {
 		return net.JoinHostPort(i.addrs[0], strconv.Itoa(port)), nil
 	}
 	a, ok := i.ports[fmt.Sprintf("%d/%s", port, proto)]
@@ -124,6 +126,15 @@ func (i *instance) Addr(port int, proto string) (string, error) {
 		return "", fmt.Errorf("port %d/%s of %s is not published", port, proto, i.st.Container)
 	}
 	return a, nil
+}
+
+// Direct implements probe.DirectReporter: with a local engine Addr gives
+// the container's own address, where no port proxy stands in for the server.
+func (i *instance) Direct() bool {
+	direct := i.d.isDirect()
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return direct && len(i.addrs) > 0
 }
 
 // Endpoint implements lifecycle.Instance.

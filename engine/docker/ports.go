@@ -19,7 +19,7 @@ var ErrPortInUse = errors.New("host port in use")
 // spec's host_port) is free before anything is created, and says who holds
 // the ones that are not. Only for a local engine, whose ports are ours.
 func (d *Driver) checkHostPorts(ctx context.Context, p *plan.Plan) error {
-	if !d.direct {
+	if !d.isDirect() {
 		return nil
 	}
 	var errs []error
