@@ -8,9 +8,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,10 @@ import (
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
+
+// IdleTrimDelay is how long after start a served kind returns its start-up
+// memory to the OS.
+const IdleTrimDelay = 2 * time.Second
 
 type serveFlags struct {
 	listen      string
@@ -125,6 +131,10 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 	for _, l := range lines {
 		fmt.Fprintf(a.io.Err, "testbed serve: %s\n", l)
 	}
+	// A server sits idle most of its life: once it has set up (the FTP
+	// tree alone is 11 MiB), give the start-up garbage back to the OS.
+	settled := time.AfterFunc(IdleTrimDelay, debug.FreeOSMemory)
+	defer settled.Stop()
 	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: a.log})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
