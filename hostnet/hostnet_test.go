@@ -46,3 +46,24 @@ func TestLocalNetsSkipsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestFreePorts(t *testing.T) {
+	lo, hi := freeRange()
+	ports, err := FreePorts(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		if p < lo || p >= hi || seen[p] {
+			t.Errorf("FreePorts() gave %d (range [%d,%d), seen %v)", p, lo, hi, seen[p])
+		}
+		seen[p] = true
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Errorf("port %d is not free after FreePorts: %v", p, err)
+			continue
+		}
+		l.Close()
+	}
+}

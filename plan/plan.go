@@ -330,3 +330,39 @@ func joinInts(ns []int) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// ReassignDataPorts gives the step new data ports (host port = container
+// port), in its bindings and in the kind's command line, for when the ones
+// planned were taken by someone else before the container started.
+func (s *Step) ReassignDataPorts(ports []int) {
+	var kept []Binding
+	for _, b := range s.Ports {
+		if !b.Data {
+			kept = append(kept, b)
+		}
+	}
+	for _, n := range ports {
+		kept = append(kept, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n, Data: true})
+	}
+	s.Ports = kept
+	value := joinInts(ports)
+	if s.Options != nil {
+		s.Options["pasv-ports"] = value
+	}
+	for i := 1; i < len(s.Command); i++ {
+		if s.Command[i-1] == "--set" && strings.HasPrefix(s.Command[i], "pasv-ports=") {
+			s.Command[i] = "pasv-ports=" + value
+		}
+	}
+}
+
+// DataPortCount is how many data ports the step publishes.
+func (s *Step) DataPortCount() int {
+	n := 0
+	for _, b := range s.Ports {
+		if b.Data {
+			n++
+		}
+	}
+	return n
+}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,35 @@ func TestRedaction(t *testing.T) {
 		if got := RedactEnv(c.name, c.value); got != c.want {
 			t.Errorf("RedactEnv(%s) = %s, want %s", c.name, got, c.want)
 		}
+	}
+}
+
+func TestReassignDataPorts(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
+	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true,
+		FreePorts: func(n int) ([]int, error) { return []int{21000, 21001, 21002, 21003}[:n], nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Step("ftp")
+	if n := st.DataPortCount(); n != 4 {
+		t.Fatalf("DataPortCount() = %d, want 4", n)
+	}
+	st.ReassignDataPorts([]int{22000, 22001, 22002, 22003})
+	cmd := strings.Join(st.Command, " ")
+	if !strings.Contains(cmd, "--set pasv-ports=22000,22001,22002,22003") || strings.Contains(cmd, "21000") {
+		t.Errorf("command after reassign = %s", cmd)
+	}
+	var data []string
+	for _, b := range st.Ports {
+		if b.Data {
+			data = append(data, fmt.Sprintf("%d:%d", b.Port, b.HostPort))
+		}
+	}
+	if got := strings.Join(data, " "); got != "22000:22000 22001:22001 22002:22002 22003:22003" {
+		t.Errorf("data bindings = %s", got)
+	}
+	if st.Ports[0].Port != 21 || st.Ports[0].Data {
+		t.Errorf("control port lost: %+v", st.Ports[0])
 	}
 }

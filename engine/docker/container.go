@@ -2,16 +2,19 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 )
@@ -22,9 +25,33 @@ const (
 	EnvTLSKey  = "TESTBED_TLS_KEY"
 )
 
+// DataPortTries bounds how often a server whose data ports were taken
+// between planning and starting gets new ones.
+const DataPortTries = 3
+
 // Start creates the step's container on the project network, starts it and
-// returns the running instance.
+// returns the running instance. Data ports (FTP passive) are chosen free
+// but could be taken by another project before the engine binds them; the
+// container is then made again on new ones.
 func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
+	for try := 1; ; try++ {
+		inst, err := d.start(ctx, p, st, tls)
+		n := st.DataPortCount()
+		if err == nil || n == 0 || try == DataPortTries || !strings.Contains(err.Error(), "port is already allocated") {
+			return inst, err
+		}
+		if rerr := d.RemoveServers(context.WithoutCancel(ctx), p.Project, []string{st.Server.Name}); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		ports, perr := hostnet.FreePorts(n)
+		if perr != nil {
+			return nil, errors.Join(err, perr)
+		}
+		st.ReassignDataPorts(ports)
+	}
+}
+
+func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
 	opts, err := CreateOptions(p, st, tls)
 	if err != nil {
 		return nil, err
