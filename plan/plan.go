@@ -193,9 +193,11 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 		}
 		if len(ports) == 0 {
 			ports = k.SpecPorts()
+		} else if err := kindHasPorts(k, ports); err != nil {
+			return nil, err
 		}
 		if st.Probe == nil && k.Ready != nil {
-			st.Probe = k.Ready(opts)
+			st.Probe = onPorts(k.Ready(opts), ports)
 		}
 		if o.Container && k.DataPorts > 0 {
 			data, err := dataPorts(k.DataPorts, o)
@@ -365,4 +367,78 @@ func (s *Step) DataPortCount() int {
 		}
 	}
 	return n
+}
+
+// kindHasPorts refuses a built-in server's ports that its kind does not
+// listen on: a spec lists a kind's ports only to choose where (host_ip,
+// host_port) and which of them to publish.
+func kindHasPorts(k *catalog.Kind, ports []spec.Port) error {
+	have := map[string]bool{}
+	var names []string
+	for _, p := range k.Ports {
+		have[p.Key()] = true
+		names = append(names, p.Key())
+	}
+	for _, p := range ports {
+		for _, single := range p.Expand() {
+			if !have[single.Key()] {
+				return fmt.Errorf("ports: kind %s listens on %s, not %s; publish one of those (host_port picks the host side)",
+					k.Name, strings.Join(names, ", "), single.Key())
+			}
+		}
+	}
+	return nil
+}
+
+// onPorts keeps the parts of a kind's probe that check one of ports (a
+// server may publish only some of its kind's ports); nil when none is left.
+func onPorts(p *spec.Probe, ports []spec.Port) *spec.Probe {
+	if p == nil {
+		return nil
+	}
+	keep := map[int]bool{}
+	for _, port := range ports {
+		for _, single := range port.Expand() {
+			keep[single.Port] = true
+		}
+	}
+	var prune func(p *spec.Probe) *spec.Probe
+	prune = func(p *spec.Probe) *spec.Probe {
+		port := 0
+		switch {
+		case p.TCP != nil:
+			port = p.TCP.Port
+		case p.TLS != nil:
+			port = p.TLS.Port
+		case p.Echo != nil:
+			port = p.Echo.Port
+		case p.HTTP != nil:
+			port = p.HTTP.Port
+		case p.Banner != nil:
+			port = p.Banner.Port
+		case len(p.All) > 0 || len(p.Any) > 0:
+			var all, anyOf []*spec.Probe
+			for _, c := range p.All {
+				if c = prune(c); c != nil {
+					all = append(all, c)
+				}
+			}
+			for _, c := range p.Any {
+				if c = prune(c); c != nil {
+					anyOf = append(anyOf, c)
+				}
+			}
+			if len(all)+len(anyOf) == 0 {
+				return nil
+			}
+			return &spec.Probe{All: all, Any: anyOf}
+		default:
+			return p
+		}
+		if !keep[port] {
+			return nil
+		}
+		return p
+	}
+	return prune(p)
 }

@@ -121,3 +121,21 @@ func TestReassignDataPorts(t *testing.T) {
 		t.Errorf("control port lost: %+v", st.Ports[0])
 	}
 }
+
+func TestBuiltinPorts(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "web", Builtin: "http", Ports: []spec.Port{{Port: 80, Proto: "tcp", HostPort: 18080}}}}}
+	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Step("web").Ports; len(b) != 1 || b[0].HostPort != 18080 {
+		t.Errorf("ports = %+v, want only 80 on host port 18080", b)
+	}
+	if got := DescribeProbe(p.Step("web").Probe); got != "all(http GET / on 80 = 200)" {
+		t.Errorf("probe = %s, want only the published port's check", got)
+	}
+	tb.Servers[0].Ports = []spec.Port{{Port: 8080, Proto: "tcp"}}
+	if _, err := New(tb, catalog.New(), Options{Project: "p"}); err == nil || !strings.Contains(err.Error(), "listens on 80/tcp, 443/tcp, not 8080/tcp") {
+		t.Errorf("New() with a port the kind lacks = %v", err)
+	}
+}
