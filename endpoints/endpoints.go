@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/testbed-dev/testbed/internal/atomicfile"
 )
 
 // Manifest describes a running testbed.
@@ -132,24 +134,7 @@ func Write(dir string, m *Manifest) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write endpoints: %w", err)
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".endpoints-*")
-	if err != nil {
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, FileName)); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, FileName), m); err != nil {
 		return fmt.Errorf("write endpoints: %w", err)
 	}
 	return nil

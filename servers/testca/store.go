@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/testbed-dev/testbed/internal/atomicfile"
 )
 
 // File names in a CA directory.
@@ -97,7 +99,7 @@ func create(certPath, keyPath, commonName string) (*CA, error) {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = writeAtomic(certPath, ca.certPEM, 0o644)
+		werr = atomicfile.Write(certPath, ca.certPEM, 0o644)
 	}
 	if werr != nil {
 		_ = os.Remove(keyPath)
@@ -119,31 +121,8 @@ func (c *CA) WriteCert(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("write CA certificate: %w", err)
 	}
-	if err := writeAtomic(p, c.certPEM, 0o644); err != nil {
+	if err := atomicfile.Write(p, c.certPEM, 0o644); err != nil {
 		return "", fmt.Errorf("write CA certificate: %w", err)
 	}
 	return p, nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it.
-func writeAtomic(path string, data []byte, mode fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }

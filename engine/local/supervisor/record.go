@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/testbed-dev/testbed/internal/atomicfile"
 	"github.com/testbed-dev/testbed/owner"
 )
 
@@ -47,23 +48,7 @@ func ServerLog(dir, server string) string {
 
 // WriteRecord stores r as dir/supervisor.json, atomically.
 func WriteRecord(dir string, r *Record) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write supervisor record: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".supervisor-*")
-	if err != nil {
-		return fmt.Errorf("write supervisor record: %w", err)
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, RecordFile))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteJSON(filepath.Join(dir, RecordFile), r); err != nil {
 		return fmt.Errorf("write supervisor record: %w", err)
 	}
 	return nil
