@@ -72,7 +72,7 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RollbackTimeout)
 		defer cancel()
 		if rerr := eng.Remove(rctx, RemoveOptions{Project: p.Project, Owner: o.Owner}); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+			err = errors.Join(err, fmt.Errorf("roll back: %w (once the engine answers, `testbed reap` or `testbed -p %s down` removes what is left)", rerr, p.Project))
 		}
 		emit("", progress.PhaseRemoved, "rolled back")
 		switch cause := context.Cause(parent); {
