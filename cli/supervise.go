@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/progress"
 )
 
 // superviseCommand is the hidden command `up` starts with the local driver:
@@ -42,7 +43,9 @@ func (a *app) superviseCommand() *cobra.Command {
 			n := notify
 			notify = nil // Serve reports from here on
 			return supervisor.Serve(cmd.Context(), supervisor.Options{
-				Plan: p, Dir: dir, Timeout: timeout, Notify: n, Logger: a.log, Sink: a.sink(),
+				Plan: p, Dir: dir, Timeout: timeout, Notify: n, Logger: a.log,
+				// Progress goes to the log and, live, to the `up` that waits.
+				Sink: progress.Tee{a.sink(), &supervisor.NotifySink{W: n}},
 			})
 		},
 	}

@@ -51,9 +51,13 @@ func (a *app) upLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.M
 		return nil, err
 	}
 	start := time.Now()
-	m, err = supervisor.Spawn(ctx, supervisor.SpawnOptions{Binary: bin, Args: args, Dir: dir, Timeout: waitBound(p, f.timeout)})
+	rec := &progress.Recorder{Next: a.sink()}
+	m, err = supervisor.Spawn(ctx, supervisor.SpawnOptions{Binary: bin, Args: args, Dir: dir, Timeout: waitBound(p, f.timeout), Sink: rec})
 	if err != nil {
 		return nil, fmt.Errorf("project %s: %w", l.project, err)
+	}
+	if f.timings {
+		fmt.Fprint(a.io.Err, rec.Timings())
 	}
 	a.note("project %s is up with the local driver (%.3fs); its servers run in a supervisor process until `testbed down`", l.project, time.Since(start).Seconds())
 	return m, nil

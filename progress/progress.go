@@ -173,3 +173,13 @@ func (r *Recorder) Timings() string {
 	}
 	return b.String()
 }
+
+// Tee passes every event to each of its sinks.
+type Tee []Sink
+
+// Event implements Sink.
+func (t Tee) Event(e Event) {
+	for _, s := range t {
+		s.Event(e)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/progress"
 )
 
 // StopGrace is how long a supervisor may take to stop its servers after
@@ -28,6 +29,9 @@ type SpawnOptions struct {
 	// Timeout bounds the wait for the supervisor's report; 0 = only ctx.
 	// The supervisor applies its own readiness deadlines: this is a guard.
 	Timeout time.Duration
+	// Sink receives the supervisor's progress events as they happen; nil
+	// drops them.
+	Sink progress.Sink
 }
 
 // Spawn starts a detached supervisor (its own session, no terminal, output
@@ -73,7 +77,7 @@ func Spawn(ctx context.Context, o SpawnOptions) (*endpoints.Manifest, error) {
 	reports := make(chan message, 1)
 	readErr := make(chan error, 1)
 	go func() {
-		m, err := readReport(pr)
+		m, err := readReport(pr, o.Sink)
 		if err != nil {
 			readErr <- err
 			return
