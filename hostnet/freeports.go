@@ -65,4 +65,3 @@ func freeRange() (lo, hi int) {
 	}
 	return 1024, start // a machine that gave everything to the ephemeral range
 }
-
