@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/testca"
@@ -127,7 +127,7 @@ func (e *env) plan(project string) (*planned, error) {
 		Owner:     "bench",
 		Version:   "bench-" + e.runID,
 		Container: true,
-		FreePorts: freePorts,
+		FreePorts: hostnet.FreePorts,
 	})
 	if err != nil {
 		return nil, err
@@ -146,27 +146,6 @@ func (e *env) plan(project string) (*planned, error) {
 		}
 		opts.Config.Labels[LabelRun] = e.runID
 		out.servers = append(out.servers, server{step: st, opts: opts})
-	}
-	return out, nil
-}
-
-// freePorts returns n distinct ports free on 127.0.0.1 now (the CLI's way
-// of choosing FTP passive ports).
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	out := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
 }
