@@ -202,16 +202,7 @@ func (d *decoder) port(n *yaml.Node, at place) (Port, bool) {
 		return Port{Port: v, Proto: "tcp"}, ok // range checked by Validate
 	}
 	if n.Kind == yaml.ScalarNode {
-		s, ok := d.str(n, at)
-		if !ok {
-			return Port{}, false
-		}
-		p, err := ParsePort(s)
-		if err != nil {
-			d.errorf(at, n.Line, "%v", err)
-			return Port{}, false
-		}
-		return p, true
+		return parsed(d, n, at, ParsePort)
 	}
 	p := Port{Proto: "tcp"}
 	ok, havePort := true, false
@@ -224,25 +215,15 @@ func (d *decoder) port(n *yaml.Node, at place) (Port, bool) {
 				p.Port, ok = d.integer(v, at) // range checked by Validate
 				return
 			}
-			s, sok := d.str(v, at)
-			if !sok {
+			q, qok := parsed(d, v, at, ParsePort)
+			switch {
+			case !qok:
 				ok = false
-				return
-			}
-			q, err := ParsePort(s)
-			if err == nil && (q.HostIP != "" || q.HostPort != 0) {
+			case q.HostIP != "" || q.HostPort != 0:
 				d.errorf(at, v.Line, "give the host side with host_ip: and host_port:")
 				ok = false
-				return
-			}
-			if err != nil {
-				d.errorf(at, v.Line, "%v", err)
-				ok = false
-				return
-			}
-			p.Port, p.End = q.Port, q.End
-			if strings.Contains(s, "/") {
-				p.Proto = q.Proto
+			default:
+				p.Port, p.End, p.Proto = q.Port, q.End, q.Proto // proto: wins, below
 			}
 		case "proto":
 			proto, _ = d.str(v, at)
@@ -296,45 +277,34 @@ func (d *decoder) dependsOn(n *yaml.Node, at place) []Dependency {
 }
 
 // volume reads "src:dst[:ro]" or {type, source, target, read_only}.
-func (d *decoder) volume(n *yaml.Node, at place) (Volume, bool) {
+func (d *decoder) volume(n *yaml.Node, at place) (v Volume, ok bool) {
 	if n.Kind == yaml.ScalarNode {
-		s, ok := d.str(n, at)
-		if !ok {
-			return Volume{}, false
+		v, ok = parsed(d, n, at, ParseVolume)
+	} else {
+		d.object(n, at, []string{"type", "source", "target", "read_only"}, func(key string, val *yaml.Node, at place) {
+			switch key {
+			case "type":
+				v.Type, _ = d.str(val, at)
+			case "source":
+				v.Source, _ = d.str(val, at)
+			case "target":
+				v.Target, _ = d.str(val, at)
+			case "read_only":
+				v.ReadOnly = d.boolean(val, at)
+			}
+		})
+		if v.Type == "" {
+			v.Type = VolumeVolume
+			if IsHostPath(v.Source) {
+				v.Type = VolumeBind
+			}
 		}
-		v, err := ParseVolume(s)
-		if err != nil {
-			d.errorf(at, n.Line, "%v", err)
-			return Volume{}, false
-		}
-		if v.Type == VolumeBind {
-			v.Source = d.path(v.Source)
-		}
-		return v, true
-	}
-	var v Volume
-	d.object(n, at, []string{"type", "source", "target", "read_only"}, func(key string, val *yaml.Node, at place) {
-		switch key {
-		case "type":
-			v.Type, _ = d.str(val, at)
-		case "source":
-			v.Source, _ = d.str(val, at)
-		case "target":
-			v.Target, _ = d.str(val, at)
-		case "read_only":
-			v.ReadOnly = d.boolean(val, at)
-		}
-	})
-	if v.Type == "" {
-		v.Type = VolumeVolume
-		if IsHostPath(v.Source) {
-			v.Type = VolumeBind
-		}
+		ok = n.Kind == yaml.MappingNode
 	}
 	if v.Type == VolumeBind {
 		v.Source = d.path(v.Source)
 	}
-	return v, n.Kind == yaml.MappingNode
+	return v, ok
 }
 
 // duration reads a Go duration like "30s"; it must be above 0.

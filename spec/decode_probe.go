@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -24,23 +25,10 @@ func (d *decoder) probe(n *yaml.Node, at place, depth int) *Probe {
 		d.errorf(at, n.Line, "must be a mapping with one of %s, not %s", strings.Join(probeKeys, ", "), kindName(n))
 		return nil
 	}
-	pairs := d.pairs(n, at)
-	var kinds []string
-	for _, p := range pairs {
-		if contains(probeKeys, p.key) {
-			kinds = append(kinds, p.key)
-		}
-	}
-	switch {
-	case len(pairs) == 0:
-		d.errorf(at, n.Line, "probe needs one of %s", strings.Join(probeKeys, ", "))
-	case len(kinds) > 1:
-		d.errorf(at, n.Line, "probe sets %s; give exactly one (combine probes with all: or any:)", strings.Join(kinds, " and "))
-	}
-	pr := &Probe{}
-	for _, p := range pairs {
+	pr := &Probe{} // Validate checks it sets exactly one kind
+	for _, p := range d.pairs(n, at) {
 		sub := at.key(p.key)
-		if !contains(probeKeys, p.key) {
+		if !slices.Contains(probeKeys, p.key) {
 			d.errorf(sub, p.line, "unknown probe%s", suggest(p.key, probeKeys))
 			continue
 		}
@@ -92,24 +80,27 @@ func (d *decoder) probePort(n *yaml.Node, at place) int {
 	return v
 }
 
+// shorthand reads a probe written as a mapping of known keys, or as a
+// scalar that is the value of its first key (tcp: 8080, log: "ready").
+func (d *decoder) shorthand(n *yaml.Node, at place, known []string, fn func(key string, val *yaml.Node, at place)) {
+	if n.Kind == yaml.ScalarNode {
+		fn(known[0], n, at.key(known[0]))
+		return
+	}
+	d.object(n, at, known, fn)
+}
+
 // portProbe reads 8080 or {port: 8080}.
 func (d *decoder) portProbe(n *yaml.Node, at place) *TCPProbe {
 	p := &TCPProbe{}
-	if n.Kind == yaml.ScalarNode {
-		p.Port = d.probePort(n, at.key("port"))
-		return p
-	}
-	d.object(n, at, []string{"port"}, func(_ string, v *yaml.Node, at place) { p.Port = d.probePort(v, at) })
+	d.shorthand(n, at, []string{"port"}, func(_ string, v *yaml.Node, at place) { p.Port = d.probePort(v, at) })
 	return p
 }
 
+// httpProbe reads 8080 or {port, path, status, tls}.
 func (d *decoder) httpProbe(n *yaml.Node, at place) *HTTPProbe {
 	p := &HTTPProbe{}
-	if n.Kind == yaml.ScalarNode {
-		p.Port = d.probePort(n, at.key("port"))
-		return p
-	}
-	d.object(n, at, []string{"port", "path", "status", "tls"}, func(key string, v *yaml.Node, at place) {
+	d.shorthand(n, at, []string{"port", "path", "status", "tls"}, func(key string, v *yaml.Node, at place) {
 		switch key {
 		case "port":
 			p.Port = d.probePort(v, at)
@@ -155,10 +146,6 @@ func (d *decoder) execProbe(n *yaml.Node, at place) *ExecProbe {
 // logProbe reads "pattern" or {pattern: "..."}.
 func (d *decoder) logProbe(n *yaml.Node, at place) *LogProbe {
 	p := &LogProbe{}
-	if n.Kind == yaml.ScalarNode {
-		p.Pattern, _ = d.str(n, at.key("pattern"))
-		return p
-	}
-	d.object(n, at, []string{"pattern"}, func(_ string, v *yaml.Node, at place) { p.Pattern, _ = d.str(v, at) })
+	d.shorthand(n, at, []string{"pattern"}, func(_ string, v *yaml.Node, at place) { p.Pattern, _ = d.str(v, at) })
 	return p
 }

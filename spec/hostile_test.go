@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,7 +92,7 @@ func TestHostileInput(t *testing.T) {
 				// "/"+value: join the two quoted strings into one.
 				spec = strings.Replace(spec, `"/""`, `"/`, 1)
 				err = check(t, dir, spec+"\n")
-				accepted := contains(strings.Fields(tt.accept), hv.id)
+				accepted := slices.Contains(strings.Fields(tt.accept), hv.id)
 				if accepted {
 					if err != nil {
 						t.Errorf("Validate(%s) = %v, want nil", spec[:min(len(spec), 120)], err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -117,7 +118,7 @@ func yamlError(err error, source string) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		if contains(yamlParserErrors, m[2]) {
+		if slices.Contains(yamlParserErrors, m[2]) {
 			line++
 		}
 		return &Error{File: source, Line: line, Msg: "invalid YAML: " + m[2]}

@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -105,7 +106,7 @@ func (v *validator) server(s *Server) {
 	for i, a := range s.Entrypoint {
 		v.data(s, fmt.Sprintf("entrypoint[%d]", i), a)
 	}
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		f := "env." + k
 		if !IsEnvName(k) {
 			v.errorf(s, f, "invalid variable name %s: want [A-Za-z_][A-Za-z0-9_]*", Quote(k))
@@ -200,12 +201,12 @@ func (v *validator) builtin(s *Server) {
 	if known && v.kinds != nil {
 		opts = v.kinds.KindOptions(s.Builtin)
 	}
-	for _, k := range sortedKeys(s.Options) {
+	for _, k := range slices.Sorted(maps.Keys(s.Options)) {
 		f := "options." + k
 		switch {
 		case !optionNameRE.MatchString(k):
 			v.errorf(s, f, "invalid option name %s", Quote(k))
-		case known && v.kinds != nil && !contains(opts, k):
+		case known && v.kinds != nil && !slices.Contains(opts, k):
 			list := "none"
 			if len(opts) > 0 {
 				list = strings.Join(opts, ", ")
@@ -247,7 +248,7 @@ func (v *validator) build(s *Server, b *Build) {
 			}
 		}
 	}
-	for _, k := range sortedKeys(b.Args) {
+	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
 		f := "build.args." + k
 		if !IsEnvName(k) {
 			v.errorf(s, f, "invalid build argument name %s: want [A-Za-z_][A-Za-z0-9_]*", Quote(k))
@@ -342,15 +343,6 @@ func checkContainerPath(p string, allowRoot bool) string {
 		return "\"/\" must name a path below the root"
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // pathErrText is an os error without the path it repeats, which the

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -54,7 +56,7 @@ func (v *validator) container(s *Server) {
 	for i, vol := range s.Volumes {
 		v.volume(s, fmt.Sprintf("volumes[%d]", i), vol)
 	}
-	for _, k := range sortedKeys(s.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		f := "labels." + k
 		switch {
 		case !labelRE.MatchString(k):

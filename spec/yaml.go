@@ -2,7 +2,7 @@ package spec
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -185,7 +185,7 @@ func (d *decoder) object(n *yaml.Node, at place, known []string, fn func(key str
 	}
 	for _, p := range d.pairs(n, at) {
 		sub := at.key(p.key)
-		if !contains(known, p.key) {
+		if !slices.Contains(known, p.key) {
 			d.errorf(sub, p.line, "unknown field%s", suggest(p.key, known))
 			continue
 		}
@@ -205,9 +205,7 @@ func suggest(key string, known []string) string {
 	if best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	sorted := append([]string(nil), known...)
-	sort.Strings(sorted)
-	return " (known: " + strings.Join(sorted, ", ") + ")"
+	return " (known: " + strings.Join(slices.Sorted(slices.Values(known)), ", ") + ")"
 }
 
 // editDistance is the Levenshtein distance of two short strings.
@@ -261,6 +259,22 @@ func (d *decoder) str(n *yaml.Node, at place) (string, bool) {
 		return "", true
 	}
 	return n.Value, true
+}
+
+// parsed reads a scalar as text and parses it, reporting parse's error at
+// the scalar.
+func parsed[T any](d *decoder, n *yaml.Node, at place, parse func(string) (T, error)) (T, bool) {
+	var zero T
+	s, ok := d.str(n, at)
+	if !ok {
+		return zero, false
+	}
+	v, err := parse(s)
+	if err != nil {
+		d.errorf(at, n.Line, "%v", err)
+		return zero, false
+	}
+	return v, true
 }
 
 // boolean reads true or false; null reads as false.
@@ -377,13 +391,4 @@ func (d *decoder) strMap(n *yaml.Node, at place, allowList bool) map[string]stri
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
