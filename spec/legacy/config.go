@@ -30,10 +30,8 @@ const (
 )
 
 // knownKeys lists the keys in the order messages show them.
-func knownKeys() []string {
-	return []string{keyVersion, keyImage, keyMaintainer, keyUpdate, keyInstall, keyCopy,
-		keyBuild, keyLink, keyBackend, keyPort, keyEnsure, keyModule}
-}
+var knownKeys = []string{keyVersion, keyImage, keyMaintainer, keyUpdate, keyInstall, keyCopy,
+	keyBuild, keyLink, keyBackend, keyPort, keyEnsure, keyModule}
 
 // serverOnly reports whether key may appear only in a server's own file.
 func serverOnly(key string) bool {
@@ -53,12 +51,6 @@ var (
 	debPackageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 )
 
-// copyEntry is one item of "copy", with the line it came from.
-type copyEntry struct {
-	file spec.File
-	line int
-}
-
 // config is one config.json, decoded and checked on its own; links are
 // checked once every server is known.
 type config struct {
@@ -69,19 +61,13 @@ type config struct {
 	maintainer     *string
 	update         *bool
 	install        []string // package names
-	copies         []copyEntry
+	copies         []spec.File
 	build          []string // docker_build_command lines, blank ones dropped
 	links          []string
 	backends       []string
 	ports          []int    // nil when absent
 	ensure         []string // argument words; nil when absent
 	module         string
-}
-
-// has reports whether the file set key.
-func (c *config) has(key string) bool {
-	_, ok := c.lines[key]
-	return ok
 }
 
 // parseConfig decodes and checks one config.json. server is the name used in
@@ -111,7 +97,7 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 	var unknown []string
 	firstLine := 0
 	for _, key := range obj.keys {
-		if !slices.Contains(knownKeys(), key) {
+		if !slices.Contains(knownKeys, key) {
 			if unknown == nil {
 				firstLine = obj.lines[key]
 			}
@@ -119,7 +105,7 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		p.add(file, firstLine, server, "", "unknown keys %s (known: %s)", strings.Join(unknown, ", "), strings.Join(knownKeys(), ", "))
+		p.add(file, firstLine, server, "", "unknown keys %s (known: %s)", strings.Join(unknown, ", "), strings.Join(knownKeys, ", "))
 	}
 
 	for _, key := range obj.keys {
@@ -246,7 +232,7 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 	if c.version != "" && c.image != "" {
 		add(keyImage, keyImage, "set either version or image, not both")
 	}
-	return c, p.err()
+	return c, p.Err()
 }
 
 // packages reads "install": a space-separated string or a list, split into

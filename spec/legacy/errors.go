@@ -16,13 +16,5 @@ func (p *problems) add(file string, line int, server, field, format string, args
 	p.Add(&spec.Error{File: file, Line: line, Server: server, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// addErr records an error that is already a *spec.Error (or wraps one).
-func (p *problems) addErr(err error) { p.Add(err) }
-
-func (p *problems) any() bool { return p.Len() > 0 }
-
-// err joins the problems; nil when there are none.
-func (p *problems) err() error { return p.Err() }
-
 // quote shows a user-supplied value in a message.
 func quote(s string) string { return spec.Quote(s) }

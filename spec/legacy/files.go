@@ -2,7 +2,6 @@ package legacy
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,7 +15,7 @@ import (
 
 // parseCopies reads "copy": a list of {src, dst, mode}. src resolves against
 // the folder of file and must be an existing regular file or directory.
-func parseCopies(file string, line int, server string, raw json.RawMessage, p *problems) []copyEntry {
+func parseCopies(file string, line int, server string, raw json.RawMessage, p *problems) []spec.File {
 	v, err := decode(raw)
 	if err != nil {
 		p.add(file, line, server, keyCopy, "%v", err)
@@ -27,7 +26,7 @@ func parseCopies(file string, line int, server string, raw json.RawMessage, p *p
 		p.add(file, line, server, keyCopy, "want a list of {\"src\", \"dst\", \"mode\"}, got %s", kind(v))
 		return nil
 	}
-	var out []copyEntry
+	var out []spec.File
 	for i, item := range items {
 		field := indexField(keyCopy, i)
 		f, sub, msg := parseCopy(filepath.Dir(file), item)
@@ -38,7 +37,7 @@ func parseCopies(file string, line int, server string, raw json.RawMessage, p *p
 			p.add(file, line, server, field, "%s", msg)
 			continue
 		}
-		out = append(out, copyEntry{file: f, line: line})
+		out = append(out, f)
 	}
 	return out
 }
@@ -77,13 +76,8 @@ func parseCopy(dir string, item any) (f spec.File, field, msg string) {
 	switch {
 	case err != nil && os.IsNotExist(err):
 		return f, "src", fmt.Sprintf("source %s (%s) does not exist", quote(written), quote(src))
-	case err != nil:
-		// The os error repeats the whole path; show it quoted and cut short.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return f, "src", fmt.Sprintf("source %s: %v", quote(written), err)
+	case err != nil: // the os error repeats the whole path; show it quoted and cut short
+		return f, "src", fmt.Sprintf("source %s: %v", quote(written), unwrapPath(err))
 	case !st.Mode().IsRegular() && !st.IsDir():
 		return f, "src", fmt.Sprintf("source %s is not a regular file or directory", quote(src))
 	}

@@ -42,10 +42,10 @@ func Load(dir string) (*spec.Testbed, error) {
 	var p problems
 	base := &config{lines: map[string]int{}}
 	if data, found, err := readConfig(filepath.Join(abs, ConfigName)); err != nil {
-		p.addErr(err)
+		p.Add(err)
 	} else if found {
 		if c, err := parseConfig(filepath.Join(abs, ConfigName), data, ""); err != nil {
-			p.addErr(err)
+			p.Add(err)
 		} else {
 			base = c
 		}
@@ -65,12 +65,12 @@ func Load(dir string) (*spec.Testbed, error) {
 		file := filepath.Join(abs, folder, ConfigName)
 		data, _, err := readConfig(file)
 		if err != nil {
-			p.addErr(err)
+			p.Add(err)
 			continue
 		}
 		c, err := parseConfig(file, data, folder)
 		if err != nil {
-			p.addErr(err)
+			p.Add(err)
 			continue
 		}
 		name := folder
@@ -86,8 +86,8 @@ func Load(dir string) (*spec.Testbed, error) {
 		}
 		servers = append(servers, entry{name: name, dir: filepath.Join(abs, folder), cfg: c})
 	}
-	if p.any() {
-		return nil, p.err()
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	if len(servers) == 0 {
 		return nil, &spec.Error{File: abs, Msg: "no server folders: want <dir>/<server>/" + ConfigName}
@@ -124,8 +124,8 @@ func Load(dir string) (*spec.Testbed, error) {
 			}
 		}
 	}
-	if p.any() {
-		return nil, p.err()
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	return tb, nil
 }
@@ -166,9 +166,9 @@ func server(name, dir string, base, c *config) *spec.Server {
 	}
 	// Files: the base file's first; a server's copy to the same dst replaces it.
 	for _, cfg := range []*config{base, c} {
-		for _, ce := range cfg.copies {
-			s.Files = slices.DeleteFunc(s.Files, func(f spec.File) bool { return f.Dst == ce.file.Dst })
-			s.Files = append(s.Files, ce.file)
+		for _, cf := range cfg.copies {
+			s.Files = slices.DeleteFunc(s.Files, func(f spec.File) bool { return f.Dst == cf.Dst })
+			s.Files = append(s.Files, cf)
 		}
 	}
 	ports, ensure := base.ports, base.ensure
