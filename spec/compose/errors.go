@@ -44,13 +44,6 @@ type problems struct {
 	warnings []Warning
 }
 
-func (p *problems) add(e *spec.Error) { p.Add(e) }
-
-func (p *problems) warn(w Warning) { p.warnings = append(p.warnings, w) }
-
-// err joins the problems; nil when there are none.
-func (p *problems) err() error { return p.Err() }
-
 // quote shows a user-supplied value in a message.
 func quote(s string) string { return spec.Quote(s) }
 

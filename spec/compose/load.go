@@ -63,7 +63,7 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 	}
 	m := &mapper{project: project, opts: opts, src: src, first: abs[0]}
 	tb = m.testbed(found)
-	if err := m.p.err(); err != nil {
+	if err := m.p.Err(); err != nil {
 		return nil, m.p.warnings, err
 	}
 	tb.Source = abs[0]
@@ -124,26 +124,25 @@ type mapper struct {
 	p       problems
 }
 
+// where returns where a service's key is written; for service "", where
+// the top-level key is.
+func (m *mapper) where(service, key string) at {
+	if t, ok := m.src.top[key]; ok && service == "" {
+		return t
+	}
+	return m.src.key(service, key, m.first)
+}
+
 // errorf reports a problem with a service's key.
 func (m *mapper) errorf(service, key, field, format string, args ...any) {
-	a := m.src.key(service, key, m.first)
-	if service == "" {
-		if t, ok := m.src.top[key]; ok {
-			a = t
-		}
-	}
-	m.p.add(&spec.Error{File: a.file, Line: a.line, Server: service, Field: field, Msg: fmt.Sprintf(format, args...)})
+	a := m.where(service, key)
+	m.p.Add(&spec.Error{File: a.file, Line: a.line, Server: service, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // warnf records a warning about a service's key.
 func (m *mapper) warnf(service, key, field, format string, args ...any) {
-	a := m.src.key(service, key, m.first)
-	if service == "" {
-		if t, ok := m.src.top[key]; ok {
-			a = t
-		}
-	}
-	m.p.warn(Warning{File: a.file, Line: a.line, Server: service, Field: field, Msg: fmt.Sprintf(format, args...)})
+	a := m.where(service, key)
+	m.p.warnings = append(m.p.warnings, Warning{File: a.file, Line: a.line, Server: service, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // testbed maps the whole project.
@@ -215,7 +214,7 @@ func (m *mapper) unsupported(found []finding) {
 			continue
 		}
 		a := m.src.service(s, m.first)
-		m.p.add(&spec.Error{File: a.file, Line: a.line, Server: s,
+		m.p.Add(&spec.Error{File: a.file, Line: a.line, Server: s,
 			Msg: "unsupported keys: " + strings.Join(paths, ", ") + " (testbed cannot honour them; remove them or move them to an x- extension)"})
 	}
 }

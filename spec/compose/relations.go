@@ -2,6 +2,8 @@ package compose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -66,7 +68,7 @@ func (m *mapper) relations(tb *spec.Testbed) {
 
 // dependencies maps depends_on (which compose-go also fills from links).
 func (m *mapper) dependencies(tb *spec.Testbed, s *spec.Server, svc types.ServiceConfig) {
-	for _, name := range sortedKeys(svc.DependsOn) {
+	for _, name := range slices.Sorted(maps.Keys(svc.DependsOn)) {
 		dep := svc.DependsOn[name]
 		field := "depends_on." + name
 		t := tb.Server(name)

@@ -146,7 +146,7 @@ func (m *mapper) hostname(s *spec.Server, svc types.ServiceConfig) {
 // network.
 func (m *mapper) networks(s *spec.Server, svc types.ServiceConfig) {
 	var others []string
-	for _, name := range sortedKeys(svc.Networks) {
+	for _, name := range slices.Sorted(maps.Keys(svc.Networks)) {
 		if name != "default" {
 			others = append(others, name)
 		}
@@ -165,15 +165,9 @@ func (m *mapper) networks(s *spec.Server, svc types.ServiceConfig) {
 // name.
 func addAlias(s *spec.Server, alias string) {
 	alias = strings.ToLower(alias)
-	if alias == "" || alias == s.Name {
-		return
+	if alias != "" && alias != s.Name && !slices.Contains(s.Aliases, alias) {
+		s.Aliases = append(s.Aliases, alias)
 	}
-	for _, a := range s.Aliases {
-		if a == alias {
-			return
-		}
-	}
-	s.Aliases = append(s.Aliases, alias)
 }
 
 func cloneArgv(a []string) []string {
@@ -181,13 +175,4 @@ func cloneArgv(a []string) []string {
 		return nil
 	}
 	return append([]string(nil), a...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
