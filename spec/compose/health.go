@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -38,11 +39,7 @@ func (m *mapper) health(s *spec.Server, svc types.ServiceConfig) {
 		h.Interval = time.Duration(*hc.Interval)
 	}
 	if hc.Retries != nil {
-		if *hc.Retries > 1000 {
-			m.errorf(s.Name, "healthcheck", "healthcheck.retries", "retries %d: too many", *hc.Retries)
-			return
-		}
-		h.Retries = int(*hc.Retries)
+		h.Retries = int(min(*hc.Retries, math.MaxInt32)) // Validate bounds it
 	}
 	s.Health = h
 	s.Ready = &spec.Probe{Health: true}
