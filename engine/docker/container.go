@@ -40,7 +40,7 @@ func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 		if err == nil || n == 0 || try == DataPortTries || !strings.Contains(err.Error(), "port is already allocated") {
 			return inst, err
 		}
-		if rerr := d.RemoveServers(context.WithoutCancel(ctx), p.Project, []string{st.Server.Name}); rerr != nil {
+		if rerr := d.removeContainers(context.WithoutCancel(ctx), []string{st.Container}); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
 		ports, perr := hostnet.FreePorts(n)
@@ -79,10 +79,7 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 		inst.stopWatching()
 		return nil, fmt.Errorf("start container %s: %w", st.Container, err)
 	}
-	if err := inst.inspect(ctx); err != nil {
-		return inst, err
-	}
-	return inst, nil
+	return inst, inst.inspect(ctx)
 }
 
 // CreateOptions are the engine's create options for a step: the container
@@ -127,7 +124,7 @@ func CreateOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (cli
 	if len(srv.Tmpfs) > 0 {
 		host.Tmpfs = map[string]string{}
 		for _, t := range srv.Tmpfs {
-			path, opts, _ := cutColon(t)
+			path, opts, _ := strings.Cut(t, ":")
 			host.Tmpfs[path] = opts
 		}
 	}
@@ -182,13 +179,4 @@ func envList(env map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func cutColon(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }

@@ -29,9 +29,14 @@ type Container struct {
 
 // List returns the containers of a project ("" = every testbed project).
 func (d *Driver) List(ctx context.Context, project string) ([]Container, error) {
+	return d.list(ctx, projectFilter(project, ""))
+}
+
+// list returns the containers the filter selects, sorted by name.
+func (d *Driver) list(ctx context.Context, filter client.Filters) ([]Container, error) {
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
-	list, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: projectFilter(project, "")})
+	list, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: filter})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
@@ -63,16 +68,18 @@ func (d *Driver) List(ctx context.Context, project string) ([]Container, error) 
 
 // Find returns the container of a project's server.
 func (d *Driver) Find(ctx context.Context, project, server string) (Container, error) {
-	list, err := d.List(ctx, project)
+	list, err := d.list(ctx, projectFilter(project, "").Add("label", plan.LabelServer+"="+server))
 	if err != nil {
 		return Container{}, err
 	}
-	for _, c := range list {
-		if c.Server == server {
-			return c, nil
-		}
+	if len(list) == 0 {
+		return Container{}, errNoServer(project, server)
 	}
-	return Container{}, fmt.Errorf("project %s has no server %q running", project, server)
+	return list[0], nil
+}
+
+func errNoServer(project, server string) error {
+	return fmt.Errorf("project %s has no server %q running", project, server)
 }
 
 // Logs copies a container's output, stdout and stderr apart; follow keeps

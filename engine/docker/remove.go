@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/plan"
 )
 
 // Remove force-removes the project's containers (built-in servers hold no
@@ -25,35 +26,53 @@ func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 	if err != nil {
 		return fmt.Errorf("list containers: %w", err)
 	}
-	var (
-		mu     sync.Mutex
-		errs   []error
-		images = map[string]bool{}
-		wg     sync.WaitGroup
-	)
+	images := map[string]bool{}
+	ids := make([]string, 0, len(list.Items))
 	for _, c := range list.Items {
 		if strings.HasPrefix(c.Image, "testbed/") {
 			images[c.Image] = true
 		}
-		wg.Add(1)
-		go func(id string) {
-			defer wg.Done()
-			cctx, cancel := callCtx(ctx)
-			defer cancel()
-			_, err := d.cli.ContainerRemove(cctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-			if err != nil && !cerrdefs.IsNotFound(err) && !isRemovalInProgress(err) {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("remove container %s: %w", id[:12], err))
-				mu.Unlock()
-			}
-		}(c.ID)
+		ids = append(ids, c.ID)
 	}
-	wg.Wait()
-	errs = append(errs, d.removeVolumes(ctx, filter), d.removeNetworks(ctx, filter))
+	errs := []error{d.removeContainers(ctx, ids), d.removeVolumes(ctx, filter), d.removeNetworks(ctx, filter)}
 	if o.Images {
 		errs = append(errs, d.removeImages(ctx, o.Project, images))
 	}
 	return errors.Join(errs...)
+}
+
+// removeContainers force-removes containers (by id or name) in parallel;
+// one already gone or being removed is not an error.
+func (d *Driver) removeContainers(ctx context.Context, refs []string) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := callCtx(ctx)
+			defer cancel()
+			_, err := d.cli.ContainerRemove(cctx, ref, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+			if err != nil && !cerrdefs.IsNotFound(err) && !isRemovalInProgress(err) {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("remove container %s: %w", shortID(ref), err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// shortID is a container id as the docker CLI shows it; a name is left whole.
+func shortID(ref string) string {
+	if len(ref) == 64 {
+		return ref[:12]
+	}
+	return ref
 }
 
 func isRemovalInProgress(err error) bool {
@@ -99,7 +118,7 @@ func (d *Driver) removeImages(ctx context.Context, project string, refs map[stri
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
 	if project != "" {
-		list, err := d.cli.ImageList(cctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", "testbed.project="+project)})
+		list, err := d.cli.ImageList(cctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", plan.LabelProject+"="+project)})
 		if err != nil {
 			return fmt.Errorf("list images: %w", err)
 		}
@@ -119,21 +138,25 @@ func (d *Driver) removeImages(ctx context.Context, project string, refs map[stri
 	return errors.Join(errs...)
 }
 
-// RemoveServers force-removes the containers of the named servers only.
+// RemoveServers force-removes the containers of the named servers only,
+// found with one list of the project's containers.
 func (d *Driver) RemoveServers(ctx context.Context, project string, servers []string) error {
+	list, err := d.List(ctx, project)
+	if err != nil {
+		return err
+	}
+	byServer := map[string]string{}
+	for _, c := range list {
+		byServer[c.Server] = c.Name
+	}
 	var errs []error
+	var names []string
 	for _, s := range servers {
-		c, err := d.Find(ctx, project, s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cctx, cancel := callCtx(ctx)
-		_, err = d.cli.ContainerRemove(cctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-		cancel()
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove %s: %w", c.Name, err))
+		if name, ok := byServer[s]; ok {
+			names = append(names, name)
+		} else {
+			errs = append(errs, errNoServer(project, s))
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, d.removeContainers(ctx, names))...)
 }
