@@ -17,48 +17,56 @@ var ErrPortInUse = errors.New("host port in use")
 
 // checkHostPorts makes sure every fixed host port (--bind-local, or a
 // spec's host_port) is free before anything is created, and says who holds
-// the ones that are not. Only for a local engine, whose ports are ours.
+// the ones that are not. Only for a local engine, whose ports are ours; a
+// plan without fixed ports does not wait to find out which engine it is.
 func (d *Driver) checkHostPorts(ctx context.Context, p *plan.Plan) error {
-	if !d.isDirect() {
-		return nil
-	}
 	var errs []error
+	var running []Container // testbed's containers, listed at the first taken port
+	listed := false
 	for _, st := range p.Steps() {
 		for _, b := range st.Ports {
 			if b.HostPort == 0 {
 				continue
 			}
-			addr := net.JoinHostPort(b.HostIP, strconv.Itoa(b.HostPort))
-			var err error
-			if b.Proto == "udp" {
-				var pc net.PacketConn
-				if pc, err = net.ListenPacket("udp", addr); err == nil {
-					pc.Close()
-				}
-			} else {
-				var l net.Listener
-				if l, err = net.Listen("tcp", addr); err == nil {
-					l.Close()
-				}
+			if !d.isDirect() {
+				return nil
 			}
-			if err == nil {
+			if portFree(b) {
 				continue
 			}
-			who := d.holder(ctx, b)
-			errs = append(errs, fmt.Errorf("server %s: %w: %s/%s on %s%s", st.Server.Name, ErrPortInUse, strconv.Itoa(b.HostPort), b.Proto, b.HostIP, who))
+			if !listed {
+				running, _ = d.List(ctx, "")
+				listed = true
+			}
+			errs = append(errs, fmt.Errorf("server %s: %w: %s/%s on %s%s", st.Server.Name, ErrPortInUse, strconv.Itoa(b.HostPort), b.Proto, b.HostIP, holder(running, b)))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// holder says who holds a port: a testbed project's server, or a process.
-func (d *Driver) holder(ctx context.Context, b plan.Binding) string {
-	if list, err := d.List(ctx, ""); err == nil {
-		for _, c := range list {
-			for _, a := range c.Ports {
-				if strings.HasSuffix(a, ":"+strconv.Itoa(b.HostPort)) {
-					return fmt.Sprintf(" (held by testbed project %s, server %s; `testbed -p %s down` frees it)", c.Project, c.Server, c.Project)
-				}
+// portFree reports whether the binding's host address and port can be bound.
+func portFree(b plan.Binding) bool {
+	addr := net.JoinHostPort(b.HostIP, strconv.Itoa(b.HostPort))
+	if b.Proto == "udp" {
+		pc, err := net.ListenPacket("udp", addr)
+		if err == nil {
+			pc.Close()
+		}
+		return err == nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err == nil {
+		l.Close()
+	}
+	return err == nil
+}
+
+// holder says who holds a port: one of testbed's running containers, or a process.
+func holder(running []Container, b plan.Binding) string {
+	for _, c := range running {
+		for _, a := range c.Ports {
+			if strings.HasSuffix(a, ":"+strconv.Itoa(b.HostPort)) {
+				return fmt.Sprintf(" (held by testbed project %s, server %s; `testbed -p %s down` frees it)", c.Project, c.Server, c.Project)
 			}
 		}
 	}
