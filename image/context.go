@@ -98,6 +98,7 @@ func NewContext(src Source) (*Context, error) {
 	if src.Build != nil && len(src.Build.Args) > 0 {
 		c.Args = src.Build.Args
 	}
+	c.Bases = BaseImages(dockerfile)
 	return c, nil
 }
 

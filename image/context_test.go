@@ -80,6 +80,9 @@ func TestNewContext(t *testing.T) {
 	if df != want {
 		t.Errorf("Dockerfile =\n%s\nwant\n%s", df, want)
 	}
+	if !reflect.DeepEqual(c.Bases, []string{"base:1"}) {
+		t.Errorf("Bases = %v, want [base:1]", c.Bases)
+	}
 	again, _ := NewContext(src)
 	if again.Hash != c.Hash {
 		t.Errorf("hash is not stable: %s vs %s", c.Hash, again.Hash)

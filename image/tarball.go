@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"time"
@@ -25,17 +26,15 @@ type Context struct {
 	Dockerfile string            // path of the Dockerfile inside it
 	Hash       string            // hex SHA-256 of everything that goes into the image
 	Args       map[string]string // build arguments (ARG values)
+	Bases      []string          // images the Dockerfile starts FROM (see BaseImages)
 }
 
-// archive writes entries in the order given.
+// archive writes entries in the order given, and hashes a description of
+// each (name, mode, size, content) as it goes.
 type archive struct {
 	buf bytes.Buffer
 	tw  *tar.Writer
-	sum io.Writer // every header and content also goes here
-	h   interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
+	h   hash.Hash
 }
 
 func newArchive() *archive {
@@ -46,16 +45,12 @@ func newArchive() *archive {
 
 func (a *archive) dir(name string, mode fs.FileMode) error {
 	fmt.Fprintf(a.h, "d %s %o\n", name, mode.Perm())
-	return a.tw.WriteHeader(&tar.Header{
-		Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(mode.Perm()), ModTime: epoch, Format: tar.FormatPAX,
-	})
+	return a.tw.WriteHeader(tarEntry(name+"/", tar.TypeDir, int64(mode.Perm()), 0))
 }
 
 func (a *archive) file(name string, mode fs.FileMode, size int64, r io.Reader) error {
 	fmt.Fprintf(a.h, "f %s %o %d\n", name, mode.Perm(), size)
-	if err := a.tw.WriteHeader(&tar.Header{
-		Typeflag: tar.TypeReg, Name: name, Mode: int64(mode.Perm()), Size: size, ModTime: epoch, Format: tar.FormatPAX,
-	}); err != nil {
+	if err := a.tw.WriteHeader(tarEntry(name, tar.TypeReg, int64(mode.Perm()), size)); err != nil {
 		return err
 	}
 	n, err := io.Copy(io.MultiWriter(a.tw, a.h), r)
@@ -70,9 +65,9 @@ func (a *archive) file(name string, mode fs.FileMode, size int64, r io.Reader) e
 
 func (a *archive) symlink(name, target string) error {
 	fmt.Fprintf(a.h, "l %s %s\n", name, target)
-	return a.tw.WriteHeader(&tar.Header{
-		Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX,
-	})
+	h := tarEntry(name, tar.TypeSymlink, 0o777, 0)
+	h.Linkname = target
+	return a.tw.WriteHeader(h)
 }
 
 // note adds something that shapes the image but is not in the archive
@@ -84,22 +79,4 @@ func (a *archive) finish(dockerfile string) (*Context, error) {
 		return nil, err
 	}
 	return &Context{Tar: a.buf.Bytes(), Dockerfile: dockerfile, Hash: hex.EncodeToString(a.h.Sum(nil))}, nil
-}
-
-// ReadFile returns one file of a context archive.
-func ReadFile(c *Context, name string) (string, error) {
-	tr := tar.NewReader(bytes.NewReader(c.Tar))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return "", fmt.Errorf("%s not in the build context", name)
-		}
-		if err != nil {
-			return "", err
-		}
-		if h.Name == name {
-			b, err := io.ReadAll(tr)
-			return string(b), err
-		}
-	}
 }

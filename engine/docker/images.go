@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/image"
@@ -165,11 +164,7 @@ func (d *Driver) ensureBuilt(ctx context.Context, p *plan.Plan, st *plan.Step, s
 		return "", fmt.Errorf("image %s is missing and --no-build was given", tag)
 	}
 	// Base images must be on the engine: nothing is pulled unless allowed.
-	df, err := dockerfileOf(bctx)
-	if err != nil {
-		return "", err
-	}
-	for _, base := range image.BaseImages(df) {
+	for _, base := range bctx.Bases {
 		if err := d.ensurePresent(ctx, base, srv.Pull || d.opts.Pull, sink, srv.Name); err != nil {
 			return "", fmt.Errorf("base image: %w", err)
 		}
@@ -268,10 +263,3 @@ func readJSONStream(r io.Reader) error {
 		}
 	}
 }
-
-func dockerfileOf(c *image.Context) (string, error) {
-	return image.ReadFile(c, c.Dockerfile)
-}
-
-// isNotFound reports an engine "no such ..." answer.
-func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
