@@ -89,15 +89,6 @@ func (p *Proxy) Counts() map[string]int {
 	return maps.Clone(p.counts)
 }
 
-// Total is the number of requests so far.
-func (p *Proxy) Total() int {
-	n := 0
-	for _, c := range p.Counts() {
-		n += c
-	}
-	return n
-}
-
 // Reset forgets the counts.
 func (p *Proxy) Reset() {
 	p.mu.Lock()
