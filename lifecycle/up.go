@@ -55,14 +55,14 @@ func (e *ServerError) Unwrap() error { return e.Err }
 // returns the endpoints. On failure or cancellation it removes what it made
 // (unless KeepOnFailure) and returns the first server's error.
 func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoints.Manifest, err error) {
-	start := time.Now()
 	parent := ctx
 	sink := o.Sink
 	if sink == nil {
 		sink = progress.Discard{}
 	}
+	stamped := &elapsedSink{sink, time.Now()}
 	emit := func(server, phase, detail string) {
-		sink.Event(progress.Event{Time: time.Now(), Server: server, Phase: phase, Detail: detail, Elapsed: time.Since(start)})
+		stamped.Event(progress.Event{Server: server, Phase: phase, Detail: detail})
 	}
 	defer func() {
 		if err == nil || o.KeepOnFailure {
@@ -85,7 +85,7 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 		}
 	}()
 
-	if err := eng.Prepare(ctx, p, &elapsedSink{sink, start}); err != nil {
+	if err := eng.Prepare(ctx, p, stamped); err != nil {
 		return nil, err
 	}
 
@@ -270,7 +270,8 @@ func firstLine(s string) string {
 	return line
 }
 
-// elapsedSink stamps events from engines with the time since up began.
+// elapsedSink stamps events, up's own and its engine's, with the time and
+// the time since up began.
 type elapsedSink struct {
 	next  progress.Sink
 	start time.Time
