@@ -1,7 +1,9 @@
-// Package hostnet answers two questions a server asks about the network it
-// runs on: which networks its interfaces are on (the testbed network, in a
+// Package hostnet answers questions about the machine's network: for a
+// server, which networks its interfaces are on (the testbed network, in a
 // container) and which address is its default gateway (where connections
-// through the engine's published ports come from).
+// through the engine's published ports come from); for the host, which
+// ports are free to publish ([FreePorts]) and who holds a taken one
+// ([PortHolder]).
 package hostnet
 
 import (
