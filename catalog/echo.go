@@ -45,16 +45,6 @@ func runEcho(ctx context.Context, env Env) error {
 	packets := map[string]func(net.PacketConn) error{
 		"7/udp": srv.ServeEchoPacket, "9/udp": srv.ServeDiscardPacket, "13/udp": srv.ServeDaytimePacket, "19/udp": srv.ServeChargenPacket,
 	}
-	var serves []func() error
-	for key, serve := range streams {
-		if l := env.Listeners[key]; l != nil {
-			serves = append(serves, func() error { return serve(l) })
-		}
-	}
-	for key, serve := range packets {
-		if pc := env.Packets[key]; pc != nil {
-			serves = append(serves, func() error { return serve(pc) })
-		}
-	}
+	serves := append(servesOn(env.Listeners, streams), servesOn(env.Packets, packets)...)
 	return runServersUntilDone(ctx, "echo", serves, srv.Close)
 }

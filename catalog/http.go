@@ -2,10 +2,9 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"net"
 
 	"github.com/testbed-dev/testbed/servers/httpd"
 	"github.com/testbed-dev/testbed/spec"
@@ -57,10 +56,7 @@ func runHTTP(ctx context.Context, env Env) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	var serves []func() error
-	if l := env.Listeners["80/tcp"]; l != nil {
-		serves = append(serves, func() error { return srv.Serve(l) })
-	}
+	serves := servesOn(env.Listeners, map[string]func(net.Listener) error{"80/tcp": srv.Serve})
 	if l := env.Listeners["443/tcp"]; l != nil {
 		if env.TLS == nil {
 			env.Logger.Warn("http: no TLS certificate, port 443 is not served")
@@ -70,41 +66,4 @@ func runHTTP(ctx context.Context, env Env) error {
 		}
 	}
 	return runServersUntilDone(ctx, "http", serves, srv.Close)
-}
-
-// runServersUntilDone runs every serve function until ctx is done or one of them
-// fails, then calls closeFn and waits for all of them. It returns the first
-// serve error, or nil when ctx ended the run.
-func runServersUntilDone(ctx context.Context, kind string, serves []func() error, closeFn func() error) error {
-	if len(serves) == 0 {
-		_ = closeFn()
-		return fmt.Errorf("%s: no listeners to serve", kind)
-	}
-	errc := make(chan error, len(serves))
-	var wg sync.WaitGroup
-	for _, serve := range serves {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := serve()
-			if err == nil && ctx.Err() == nil {
-				err = errors.New("server stopped unexpectedly")
-			}
-			errc <- err
-		}()
-	}
-	var first error
-	select {
-	case <-ctx.Done():
-	case first = <-errc:
-	}
-	cerr := closeFn()
-	wg.Wait()
-	if first != nil {
-		return fmt.Errorf("%s: %w", kind, first)
-	}
-	if cerr != nil {
-		return fmt.Errorf("%s: %w", kind, cerr)
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"log/slog"
+	"net"
 
 	"github.com/testbed-dev/testbed/servers/imapd"
 	"github.com/testbed-dev/testbed/spec"
@@ -48,10 +49,7 @@ func runIMAP(ctx context.Context, env Env) error {
 		TLS:    env.TLS,
 		Logger: env.Logger,
 	})
-	var serves []func() error
-	if l := env.Listeners["143/tcp"]; l != nil {
-		serves = append(serves, func() error { return srv.Serve(l) })
-	}
+	serves := servesOn(env.Listeners, map[string]func(net.Listener) error{"143/tcp": srv.Serve})
 	if l := env.Listeners["993/tcp"]; l != nil {
 		if env.TLS == nil {
 			env.Logger.Warn("imap: no TLS certificate, port 993 is not served and STARTTLS is not offered")

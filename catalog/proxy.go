@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"net"
 
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 	"github.com/testbed-dev/testbed/servers/proxy"
@@ -51,13 +52,7 @@ func runProxy(ctx context.Context, env Env) error {
 		Dialer:   dialer,
 		Logger:   env.Logger,
 	})
-	var serves []func() error
-	if l := env.Listeners["3128/tcp"]; l != nil {
-		serves = append(serves, func() error { return open.Serve(l) })
-	}
-	if l := env.Listeners["3129/tcp"]; l != nil {
-		serves = append(serves, func() error { return authed.Serve(l) })
-	}
+	serves := servesOn(env.Listeners, map[string]func(net.Listener) error{"3128/tcp": open.Serve, "3129/tcp": authed.Serve})
 	return runServersUntilDone(ctx, "proxy", serves, func() error {
 		return errors.Join(open.Close(), authed.Close())
 	})

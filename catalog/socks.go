@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"net"
 
 	"github.com/testbed-dev/testbed/servers/socks"
 	"github.com/testbed-dev/testbed/spec"
@@ -47,13 +48,7 @@ func runSocks(ctx context.Context, env Env) error {
 		Dialer:   dialer,
 		Logger:   env.Logger,
 	})
-	var serves []func() error
-	if l := env.Listeners["1080/tcp"]; l != nil {
-		serves = append(serves, func() error { return open.Serve(l) })
-	}
-	if l := env.Listeners["1081/tcp"]; l != nil {
-		serves = append(serves, func() error { return authed.Serve(l) })
-	}
+	serves := servesOn(env.Listeners, map[string]func(net.Listener) error{"1080/tcp": open.Serve, "1081/tcp": authed.Serve})
 	return runServersUntilDone(ctx, "socks", serves, func() error {
 		return errors.Join(open.Close(), authed.Close())
 	})
