@@ -3,9 +3,6 @@ package testbed
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/spec"
@@ -33,23 +30,4 @@ func loadSpec(ctx context.Context, c *config, cat *catalog.Catalog) (*spec.Testb
 		return sub, nil
 	}
 	return tb, nil
-}
-
-// sortedKeys sorts port keys by number, then protocol ("7/tcp" < "13/tcp").
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		ni, pi, _ := strings.Cut(out[i], "/")
-		nj, pj, _ := strings.Cut(out[j], "/")
-		a, _ := strconv.Atoi(ni)
-		b, _ := strconv.Atoi(nj)
-		if a != b {
-			return a < b
-		}
-		return pi < pj
-	})
-	return out
 }

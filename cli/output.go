@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"text/tabwriter"
 
 	"github.com/testbed-dev/testbed/endpoints"
@@ -18,11 +17,7 @@ func (a *app) printEndpoints(m *endpoints.Manifest, asJSON bool) error {
 	fmt.Fprintln(tw, "SERVER\tHOSTNAME\tPORT\tADDRESS")
 	for _, name := range m.Names() {
 		s := m.Servers[name]
-		keys := make([]string, 0, len(s.Ports))
-		for k := range s.Ports {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return portLess(keys[i], keys[j]) })
+		keys := endpoints.PortKeys(s.Ports)
 		if len(keys) == 0 {
 			fmt.Fprintf(tw, "%s\t%s\t-\t-\n", name, s.Hostname)
 		}
@@ -42,17 +37,6 @@ func (a *app) printEndpoints(m *endpoints.Manifest, asJSON bool) error {
 		fmt.Fprintf(a.io.Out, "CA: %s\n", m.CAFile)
 	}
 	return nil
-}
-
-func portLess(a, b string) bool {
-	var na, nb int
-	var pa, pb string
-	fmt.Sscanf(a, "%d/%s", &na, &pa)
-	fmt.Sscanf(b, "%d/%s", &nb, &pb)
-	if na != nb {
-		return na < nb
-	}
-	return pa < pb
 }
 
 func (a *app) printJSON(v any) error {

@@ -4,13 +4,16 @@
 package endpoints
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/testbed-dev/testbed/internal/atomicfile"
@@ -57,6 +60,23 @@ func (m *Manifest) Addr(server, port string) (string, error) {
 		return "", fmt.Errorf("server %q publishes no port %s", server, port)
 	}
 	return a, nil
+}
+
+// PortKeys returns the keys of ports ("80/tcp" -> address) in port order:
+// by number, then protocol ("7/tcp", "7/udp", "13/tcp").
+func PortKeys(ports map[string]string) []string {
+	keys := make([]string, 0, len(ports))
+	for k := range ports {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		na, pa, _ := strings.Cut(a, "/")
+		nb, pb, _ := strings.Cut(b, "/")
+		x, _ := strconv.Atoi(na)
+		y, _ := strconv.Atoi(nb)
+		return cmp.Or(cmp.Compare(x, y), strings.Compare(pa, pb))
+	})
+	return keys
 }
 
 // EnvName is a server's (or port's) name in environment variables: upper

@@ -51,3 +51,11 @@ func TestShellQuote(t *testing.T) {
 		t.Errorf("ShellQuote = %s", got)
 	}
 }
+
+func TestPortKeys(t *testing.T) {
+	ports := map[string]string{"13/tcp": "c", "7/udp": "b", "443/tcp": "e", "7/tcp": "a", "19/tcp": "d"}
+	want := []string{"7/tcp", "7/udp", "13/tcp", "19/tcp", "443/tcp"}
+	if got := PortKeys(ports); !reflect.DeepEqual(got, want) {
+		t.Errorf("PortKeys() = %q, want %q", got, want)
+	}
+}

@@ -1,30 +1,29 @@
 package local
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
 
+	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 )
 
 // bound is one server's sockets, bound before any server runs.
 type bound struct {
-	listeners map[string]net.Listener   // by port key, "80/tcp"
-	packets   map[string]net.PacketConn // by port key, "7/udp"
-	addrs     map[string]string         // port key -> "127.0.0.1:49153"
+	catalog.Sockets
+	addrs map[string]string // port key -> "127.0.0.1:49153"
 }
 
 // bindStep binds every published port of st: on the binding's host address
 // (127.0.0.1 unless the spec says otherwise) and its host port (0, a free
 // one, unless bind-local or the spec fixed it). On error nothing stays bound.
 func bindStep(st *plan.Step) (_ *bound, err error) {
-	b := &bound{listeners: map[string]net.Listener{}, packets: map[string]net.PacketConn{}, addrs: map[string]string{}}
+	b := &bound{addrs: map[string]string{}}
 	defer func() {
 		if err != nil {
-			_ = b.close()
+			_ = b.Close()
 		}
 	}()
 	for _, p := range st.Ports {
@@ -37,40 +36,13 @@ func bindStep(st *plan.Step) (_ *bound, err error) {
 		if _, dup := b.addrs[key]; dup {
 			continue
 		}
-		switch p.Proto {
-		case "udp":
-			pc, err := net.ListenPacket("udp", addr)
-			if err != nil {
-				return nil, fmt.Errorf("server %s: bind %s for %s: %w", st.Server.Name, addr, key, err)
-			}
-			b.packets[key] = pc
-			b.addrs[key] = pc.LocalAddr().String()
-		default:
-			l, err := net.Listen("tcp", addr)
-			if err != nil {
-				return nil, fmt.Errorf("server %s: bind %s for %s: %w", st.Server.Name, addr, key, err)
-			}
-			b.listeners[key] = l
-			b.addrs[key] = l.Addr().String()
+		a, err := b.Bind(key, p.Proto, addr)
+		if err != nil {
+			return nil, fmt.Errorf("server %s: bind %s for %s: %w", st.Server.Name, addr, key, err)
 		}
+		b.addrs[key] = a.String()
 	}
 	return b, nil
-}
-
-// close closes every socket; closing one twice is harmless.
-func (b *bound) close() error {
-	var errs []error
-	for _, l := range b.listeners {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	for _, pc := range b.packets {
-		if err := pc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // policy is the destination policy of the project's proxy and socks

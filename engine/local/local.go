@@ -82,7 +82,6 @@ func (e *Engine) Name() string { return Name }
 
 // project is one project's servers, all bound in Prepare.
 type project struct {
-	name    string
 	servers map[string]*server // by server name
 }
 

@@ -25,14 +25,14 @@ func (e *Engine) Prepare(ctx context.Context, p *plan.Plan, _ progress.Sink) (er
 		e.mu.Unlock()
 		return fmt.Errorf("project %s is already running on this local engine", p.Project)
 	}
-	pr := &project{name: p.Project, servers: map[string]*server{}}
+	pr := &project{servers: map[string]*server{}}
 	e.projects[p.Project] = pr // reserved: a second Prepare of the project fails
 	e.mu.Unlock()
 	defer func() {
 		if err != nil {
 			var errs []error
 			for _, srv := range pr.servers {
-				errs = append(errs, srv.bound.close())
+				errs = append(errs, srv.bound.Close())
 			}
 			e.mu.Lock()
 			delete(e.projects, p.Project)

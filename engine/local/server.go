@@ -38,6 +38,6 @@ func (s *server) stop() {
 		return
 	}
 	s.started = true // never to start now
-	_ = s.bound.close()
+	_ = s.bound.Close()
 	close(s.done)
 }

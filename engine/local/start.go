@@ -8,10 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"sort"
 	"strings"
 
 	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/testca"
@@ -43,8 +43,8 @@ func (e *Engine) Start(ctx context.Context, p *plan.Plan, st *plan.Step, materia
 	}
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: e.opts.LogLevel})).With("server", st.Server.Name)
 	env := catalog.Env{
-		Listeners: srv.bound.listeners,
-		Packets:   srv.bound.packets,
+		Listeners: srv.bound.Listeners,
+		Packets:   srv.bound.Packets,
 		Options:   maps.Clone(st.Options),
 		TLS:       tlsCfg,
 		Dialer:    srv.policy,
@@ -67,7 +67,7 @@ func (e *Engine) Start(ctx context.Context, p *plan.Plan, st *plan.Step, materia
 	logger.Info("starting", "kind", st.Kind.Name, "ports", describePorts(srv.bound.addrs))
 	go func() {
 		err := runKind(runCtx, st.Kind, env)
-		_ = srv.bound.close() // whatever the kind did, its ports are closed now
+		_ = srv.bound.Close() // whatever the kind did, its ports are closed now
 		srv.mu.Lock()
 		if err != nil && runCtx.Err() == nil {
 			srv.code, srv.err = 1, err
@@ -100,20 +100,7 @@ func runKind(ctx context.Context, k *catalog.Kind, env catalog.Env) (err error) 
 
 // describePorts is "7/tcp=127.0.0.1:41815 7/udp=127.0.0.1:60521", by port.
 func describePorts(addrs map[string]string) string {
-	keys := make([]string, 0, len(addrs))
-	for k := range addrs {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		var ni, nj int
-		var pi, pj string
-		fmt.Sscanf(keys[i], "%d/%s", &ni, &pi)
-		fmt.Sscanf(keys[j], "%d/%s", &nj, &pj)
-		if ni != nj {
-			return ni < nj
-		}
-		return pi < pj
-	})
+	keys := endpoints.PortKeys(addrs)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + addrs[k]
