@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/local/supervisor"
@@ -24,22 +23,16 @@ func startSupervised(ctx context.Context, c *config, project string) (*Bed, erro
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--driver", "local", "-p", project, "--progress", "plain"}
-	if c.specFile != "" {
-		abs, err := filepath.Abs(c.specFile)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "--file", abs)
+	args, err := supervisor.Command{
+		Project:   project,
+		File:      c.specFile,
+		Timeout:   c.timeout,
+		BindLocal: c.bindLocal,
+		Servers:   c.servers,
+	}.Args()
+	if err != nil {
+		return nil, err
 	}
-	args = append(args, "supervise")
-	if c.bindLocal {
-		args = append(args, "--bind-local")
-	}
-	if c.timeout > 0 {
-		args = append(args, "--timeout", c.timeout.String())
-	}
-	args = append(args, c.servers...)
 	m, err := supervisor.Spawn(ctx, supervisor.SpawnOptions{Binary: bin, Args: args, Dir: dir})
 	if err != nil {
 		os.RemoveAll(dir)

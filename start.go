@@ -3,7 +3,6 @@ package testbed
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,10 +16,10 @@ import (
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/engine/local"
 	"github.com/testbed-dev/testbed/hostnet"
+	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
-	"github.com/testbed-dev/testbed/servers/testca"
 )
 
 // Timeouts of the library, in one place.
@@ -107,21 +106,12 @@ func start(ctx context.Context, c *config, project string) (_ *Bed, err error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	ca, err := testca.LoadOrCreate(dir, "testbed "+project+" test CA")
-	if err != nil {
-		return nil, fmt.Errorf("project CA: %w", err)
-	}
-	m, err := lifecycle.Up(ctx, eng, p, lifecycle.UpOptions{
-		CA:       ca,
-		CAFile:   testca.CertFile(dir),
-		ProbeTLS: &tls.Config{RootCAs: ca.Pool()},
-		Sink:     &logSink{logf: c.logf},
-		Owner:    p.Labels[plan.LabelOwner],
+	m, ca, err := bringup.Up(ctx, eng, p, dir, bringup.Options{
+		Timeout:     c.timeout,
+		TimeoutName: fmt.Sprintf("WithTimeout(%s)", c.timeout),
+		Sink:        &logSink{logf: c.logf},
 	})
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && c.timeout > 0 {
-			err = fmt.Errorf("not ready within WithTimeout(%s): %w", c.timeout, err)
-		}
 		return nil, fmt.Errorf("project %s (%s driver): %w", project, driver, err)
 	}
 	b := &Bed{logf: c.logf, project: project, dir: dir, m: m, pool: ca.Pool(), keep: c.keep}
@@ -129,7 +119,7 @@ func start(ctx context.Context, c *config, project string) (_ *Bed, err error) {
 	if c.keep {
 		// The containers stay; the testbed command finds them by label and
 		// by this record.
-		if err := record(dir, m, p.SpecHash); err != nil {
+		if err := bringup.Record(dir, m, p.SpecHash); err != nil {
 			return nil, errors.Join(err, eng.Remove(context.WithoutCancel(ctx), lifecycle.RemoveOptions{Project: project}))
 		}
 		closeEngine(eng)
@@ -188,24 +178,13 @@ func stateDir(keep bool, project string) (string, error) {
 	return dir, nil
 }
 
-// record writes what `testbed env`, `ps` and `down` read for a kept project.
-func record(dir string, m *endpoints.Manifest, specHash string) error {
-	if err := endpoints.Write(dir, m); err != nil {
-		return err
-	}
-	if err := endpoints.WriteSpecHash(dir, specHash); err != nil {
-		return fmt.Errorf("write spec hash: %w", err)
-	}
-	return nil
-}
-
 // summary is "http=127.0.0.1:1234,127.0.0.1:1235 socks=..." for the log.
 func summary(m *endpoints.Manifest) string {
 	var parts []string
 	for _, name := range m.Names() {
 		s := m.Servers[name]
 		var addrs []string
-		for _, key := range sortedKeys(s.Ports) {
+		for _, key := range endpoints.PortKeys(s.Ports) {
 			addrs = append(addrs, key+"="+s.Ports[key])
 		}
 		parts = append(parts, name+"["+strings.Join(addrs, " ")+"]")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
@@ -76,5 +77,5 @@ func (a *app) stateBase() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return dirOf(dir), nil
+	return filepath.Dir(dir), nil
 }

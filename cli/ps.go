@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 )
 
@@ -48,10 +48,9 @@ supervisor process still runs.`,
 			fmt.Fprintln(tw, "PROJECT\tSERVER\tSTATE\tSTATUS\tPORTS")
 			for _, r := range rows {
 				var ports []string
-				for k, v := range r.Ports {
-					ports = append(ports, k+"="+v)
+				for _, k := range endpoints.PortKeys(r.Ports) {
+					ports = append(ports, k+"="+r.Ports[k])
 				}
-				sort.Slice(ports, func(i, j int) bool { return portLess(ports[i], ports[j]) })
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, r.Status, strings.Join(ports, " "))
 			}
 			return tw.Flush()
@@ -65,6 +64,7 @@ supervisor process still runs.`,
 // psRows lists the servers of the current project, or of every project.
 func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 	rows := []psRow{}
+	project := "" // every project
 	var drv *docker.Driver
 	var err error
 	if all {
@@ -77,8 +77,7 @@ func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 			return nil, err
 		}
 	} else {
-		project, err := a.currentProject(ctx)
-		if err != nil {
+		if project, err = a.currentProject(ctx); err != nil {
 			return nil, err
 		}
 		if drv, err = a.engineOf(ctx, project); err != nil {
@@ -92,13 +91,6 @@ func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 		return rows, nil
 	}
 	defer drv.Close()
-	project := ""
-	if !all {
-		project, err = a.currentProject(ctx)
-		if err != nil {
-			return nil, err
-		}
-	}
 	list, err := drv.List(ctx, project)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/progress"
 )
 
@@ -120,10 +121,7 @@ func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upF
 		return nil, err
 	}
 	if keep {
-		if err := endpoints.Write(dir, m); err != nil {
-			return nil, err
-		}
-		if err := endpoints.WriteSpecHash(dir, p.SpecHash); err != nil {
+		if err := bringup.Record(dir, m, p.SpecHash); err != nil {
 			return nil, err
 		}
 	}

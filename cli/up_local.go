@@ -2,20 +2,18 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/local"
 	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
-	"github.com/testbed-dev/testbed/servers/testca"
 )
 
 // upLocal is `up` with the local driver: it starts the project's
@@ -66,38 +64,20 @@ func (a *app) upLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.M
 // superviseArgs are the arguments that make the testbed command run the
 // same project as this invocation in a supervisor.
 func (a *app) superviseArgs(l *loaded, f upFlags) ([]string, error) {
-	args := []string{"--driver", "local", "-p", l.project, "--log-level", a.g.logLevel, "--progress", "plain"}
-	if a.g.file != "" {
-		abs, err := filepath.Abs(a.g.file)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "--file", abs)
-	}
-	if a.g.stateDir != "" {
-		abs, err := filepath.Abs(a.g.stateDir)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "--state-dir", abs)
-	}
-	for _, profile := range a.g.profiles {
-		args = append(args, "--profile", profile)
-	}
-	if a.g.publishAll {
-		args = append(args, "--publish-all-interfaces")
-	}
-	args = append(args, "supervise")
-	if f.timeout > 0 {
-		args = append(args, "--timeout", f.timeout.String())
-	}
-	if bindLocal(f.bindLocal) {
-		args = append(args, "--bind-local")
+	c := supervisor.Command{
+		Project:    l.project,
+		File:       a.g.file,
+		StateDir:   a.g.stateDir,
+		LogLevel:   a.g.logLevel,
+		Profiles:   a.g.profiles,
+		PublishAll: a.g.publishAll,
+		Timeout:    f.timeout,
+		BindLocal:  bindLocal(f.bindLocal),
 	}
 	for _, s := range l.tb.Servers {
-		args = append(args, s.Name)
+		c.Servers = append(c.Servers, s.Name)
 	}
-	return args, nil
+	return c.Args()
 }
 
 // waitBound is how long up waits for the supervisor's report: --timeout, or
@@ -183,28 +163,14 @@ func (a *app) runLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.
 
 // bringUp makes the project CA in dir and brings p up on eng.
 func (a *app) bringUp(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, f upFlags) (*endpoints.Manifest, error) {
-	if f.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.timeout)
-		defer cancel()
-	}
-	ca, err := testca.LoadOrCreate(dir, "testbed "+p.Project+" test CA")
-	if err != nil {
-		return nil, fmt.Errorf("project CA: %w", err)
-	}
 	rec := &progress.Recorder{Next: a.sink()}
-	m, err := lifecycle.Up(ctx, eng, p, lifecycle.UpOptions{
-		CA:            ca,
-		CAFile:        testca.CertFile(dir),
-		ProbeTLS:      &tls.Config{RootCAs: ca.Pool()},
+	m, _, err := bringup.Up(ctx, eng, p, dir, bringup.Options{
+		Timeout:       f.timeout,
+		TimeoutName:   "--timeout " + f.timeout.String(),
 		Sink:          rec,
 		KeepOnFailure: f.keepOnFailure,
-		Owner:         p.Labels[plan.LabelOwner],
 	})
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && f.timeout > 0 {
-			err = fmt.Errorf("not ready within --timeout %s: %w", f.timeout, err)
-		}
 		return nil, err
 	}
 	if f.timings {
@@ -212,5 +178,3 @@ func (a *app) bringUp(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, d
 	}
 	return m, nil
 }
-
-func dirOf(p string) string { return filepath.Dir(p) }

@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,11 +13,11 @@ import (
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/local"
+	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
-	"github.com/testbed-dev/testbed/servers/testca"
 )
 
 // Defaults of Serve.
@@ -82,26 +81,12 @@ func Serve(ctx context.Context, o Options) (err error) {
 	defer logs.close()
 	eng := local.New(local.Options{Logger: log, LogLevel: o.LogLevel, ServerLog: logs.open})
 
-	ca, err := testca.LoadOrCreate(o.Dir, "testbed "+p.Project+" test CA")
-	if err != nil {
-		return fmt.Errorf("project CA: %w", err)
-	}
-	upCtx, cancel := ctx, context.CancelFunc(func() {})
-	if o.Timeout > 0 {
-		upCtx, cancel = context.WithTimeout(ctx, o.Timeout)
-	}
-	m, err := lifecycle.Up(upCtx, eng, p, lifecycle.UpOptions{
-		CA:       ca,
-		CAFile:   testca.CertFile(o.Dir),
-		ProbeTLS: &tls.Config{RootCAs: ca.Pool()},
-		Sink:     o.Sink,
-		Owner:    p.Labels[plan.LabelOwner],
+	m, _, err := bringup.Up(ctx, eng, p, o.Dir, bringup.Options{
+		Timeout:     o.Timeout,
+		TimeoutName: "--timeout " + o.Timeout.String(),
+		Sink:        o.Sink,
 	})
-	cancel()
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && o.Timeout > 0 {
-			err = fmt.Errorf("not ready within --timeout %s: %w", o.Timeout, err)
-		}
 		return err
 	}
 	stop := func() error {
