@@ -18,15 +18,9 @@ import (
 //   - up with another spec: refused;
 //   - leftovers of a run whose owner is gone and that never finished: removed.
 func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, dir string) (*endpoints.Manifest, error) {
-	all, err := drv.Resources(ctx)
+	mine, err := drv.Resources(ctx, p.Project)
 	if err != nil {
 		return nil, err
-	}
-	var mine []docker.Resource
-	for _, r := range all {
-		if r.Project == p.Project {
-			mine = append(mine, r)
-		}
 	}
 	if len(mine) == 0 {
 		return nil, nil

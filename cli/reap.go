@@ -42,7 +42,7 @@ supervisor whose state directory is removed stops by itself.`,
 				return err
 			}
 			defer drv.Close()
-			list, err := drv.Resources(ctx)
+			list, err := drv.Resources(ctx, "")
 			if err != nil {
 				return err
 			}

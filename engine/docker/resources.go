@@ -20,13 +20,14 @@ type Resource struct {
 	Created  time.Time // zero when the engine does not say
 }
 
-// Resources lists every testbed-labelled container, network and volume on
-// the engine, so that a run that died after creating only its network is
-// found as surely as one that died with containers running.
-func (d *Driver) Resources(ctx context.Context) ([]Resource, error) {
+// Resources lists the testbed-labelled containers, networks and volumes of
+// a project ("" = every project) on the engine, so that a run that died
+// after creating only its network is found as surely as one that died with
+// containers running.
+func (d *Driver) Resources(ctx context.Context, project string) ([]Resource, error) {
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
-	f := projectFilter("", "")
+	f := projectFilter(project, "")
 	var out []Resource
 	add := func(kind, name string, labels map[string]string, created time.Time) {
 		out = append(out, Resource{Kind: kind, Name: name, Project: labels[plan.LabelProject], Owner: labels[plan.LabelOwner],
