@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
@@ -42,4 +44,17 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 	}
 	fmt.Fprintf(a.io.Err, "testbed: removing what a crashed run of project %s left (%d resources)\n", p.Project, len(mine))
 	return nil, drv.Remove(ctx, lifecycle.RemoveOptions{Project: p.Project})
+}
+
+// removeNewDirOnError notes whether dir exists now; the function it returns
+// removes dir if it did not and *err is set: a failed up leaves no state
+// directory that it made.
+func removeNewDirOnError(dir string) func(err *error) {
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
+	return func(err *error) {
+		if *err != nil && created {
+			os.RemoveAll(dir)
+		}
+	}
 }

@@ -17,6 +17,9 @@ import (
 	"github.com/testbed-dev/testbed/lifecycle"
 )
 
+// RunDownTimeout bounds the teardown after `run`'s command, whatever ended it.
+const RunDownTimeout = 2 * time.Minute
+
 func (a *app) runCommand() *cobra.Command {
 	var f upFlags
 	var show bool
@@ -65,7 +68,7 @@ func (a *app) runUp(ctx context.Context, l *loaded, f upFlags) (m *endpoints.Man
 	}
 	down = func() error {
 		defer drv.Close()
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RunDownTimeout)
 		defer cancel()
 		err := drv.Remove(dctx, lifecycle.RemoveOptions{Project: l.project})
 		if dir, derr := a.stateDir(l.project); derr == nil {

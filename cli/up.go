@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"os"
 	"time"
 
@@ -109,13 +108,7 @@ func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upF
 	if existing, err := a.existing(ctx, drv, p, dir); existing != nil || err != nil {
 		return existing, err
 	}
-	_, statErr := os.Stat(dir)
-	createdDir := errors.Is(statErr, os.ErrNotExist)
-	defer func() {
-		if err != nil && createdDir {
-			os.RemoveAll(dir)
-		}
-	}()
+	defer removeNewDirOnError(dir)(&err)
 	m, err = a.bringUp(ctx, drv, p, dir, f)
 	if err != nil {
 		return nil, err

@@ -33,13 +33,7 @@ func (a *app) upLocal(ctx context.Context, l *loaded, f upFlags) (m *endpoints.M
 	if existing, err := a.existingLocal(ctx, p, dir); existing != nil || err != nil {
 		return existing, err
 	}
-	_, statErr := os.Stat(dir)
-	createdDir := errors.Is(statErr, os.ErrNotExist)
-	defer func() {
-		if err != nil && createdDir {
-			os.RemoveAll(dir)
-		}
-	}()
+	defer removeNewDirOnError(dir)(&err)
 	bin, err := supervisor.Executable(ctx, func(format string, args ...any) { a.note(format, args...) })
 	if err != nil {
 		return nil, err
