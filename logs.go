@@ -1,7 +1,6 @@
 package testbed
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -29,25 +28,15 @@ func logTails(ctx context.Context, eng lifecycle.Engine, project string, m *endp
 			if err != nil {
 				continue
 			}
-			var out bytes.Buffer
-			if err := e.Logs(ctx, c.ID, false, &out, &out); err != nil {
+			if tail, err = e.Tail(ctx, c.ID, tailLines); err != nil {
 				continue
 			}
-			tail = lastLines(out.String(), tailLines)
 		}
 		if strings.TrimSpace(tail) != "" {
 			fmt.Fprintf(&b, "--- %s ---\n%s", name, strings.TrimRight(tail, "\n")+"\n")
 		}
 	}
 	return b.String()
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n") + "\n"
 }
 
 // logSink passes what a test should hear about while starting (image

@@ -181,11 +181,19 @@ func (i *instance) Logs(ctx context.Context) ([]byte, error) {
 
 // LogTail implements lifecycle.Instance.
 func (i *instance) LogTail(ctx context.Context, n int) string {
-	var out bytes.Buffer
-	if err := i.d.logs(ctx, i.id, fmt.Sprint(n), false, &out, &out); err != nil {
+	tail, err := i.d.Tail(ctx, i.id, n)
+	if err != nil {
 		return "(log unavailable: " + err.Error() + ")"
 	}
-	return out.String()
+	return tail
+}
+
+// Tail returns the last n lines of a container's output (stdout and
+// stderr together); the engine cuts them, so a long log is not fetched.
+func (d *Driver) Tail(ctx context.Context, containerID string, n int) (string, error) {
+	var out bytes.Buffer
+	err := d.logs(ctx, containerID, fmt.Sprint(n), false, &out, &out)
+	return out.String(), err
 }
 
 // Health implements probe.HealthReporter.
