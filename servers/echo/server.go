@@ -14,13 +14,13 @@
 package echo
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // Options configure a [Server]. The zero value is a working server.
@@ -36,24 +36,15 @@ type Server struct {
 	now     func() time.Time
 	chargen []byte        // one full cycle of chargen lines
 	line    atomic.Uint64 // next chargen line for UDP replies
-
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	packets   map[net.PacketConn]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup // connection handlers
+	track   conns.Tracker // listeners, packet connections, connection handlers
 }
 
 // New makes a server.
 func New(opts Options) *Server {
 	s := &Server{
-		log:       opts.Logger,
-		now:       opts.Now,
-		chargen:   chargenCycle(),
-		listeners: map[net.Listener]struct{}{},
-		packets:   map[net.PacketConn]struct{}{},
-		conns:     map[net.Conn]struct{}{},
+		log:     opts.Logger,
+		now:     opts.Now,
+		chargen: chargenCycle(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -67,91 +58,36 @@ func New(opts Options) *Server {
 // Close stops every Serve, closes every listener, packet connection and
 // client connection, and waits for the connection handlers to end.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	var errs []error
-	for l := range s.listeners {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	for pc := range s.packets {
-		if err := pc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := s.track.Shutdown(); err != nil {
 		return fmt.Errorf("close echo server: %w", err)
 	}
 	return nil
 }
 
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
 // serveStream accepts on l and runs handle on each connection, closing it
 // afterwards.
 func (s *Server) serveStream(service string, l net.Listener, handle func(net.Conn)) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.track.AddListener(l) {
 		_ = l.Close()
 		return nil
 	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
 	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
+		s.track.RemoveListener(l)
 		_ = l.Close()
 	}()
 	for {
 		c, err := l.Accept()
 		if err != nil {
-			if s.isClosed() {
+			if s.track.Closed() {
 				return nil
 			}
 			return fmt.Errorf("serve %s on %s: accept: %w", service, l.Addr(), err)
 		}
-		if !s.track(c) {
-			_ = c.Close()
+		s.log.Debug("connection", "service", service, "remote", c.RemoteAddr().String())
+		if !s.track.Go(c, func() { handle(c) }) {
 			return nil
 		}
-		s.log.Debug("connection", "service", service, "remote", c.RemoteAddr().String())
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(c)
-			handle(c)
-		}()
 	}
-}
-
-// track registers c and a handler for it; false once the server is closed.
-func (s *Server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Server) untrack(c net.Conn) {
-	_ = c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
 }
 
 // maxDatagram is the largest UDP payload read.
@@ -160,25 +96,19 @@ const maxDatagram = 65535
 // servePacket reads datagrams from pc and sends what reply returns (nothing
 // when it returns nil) back to the sender.
 func (s *Server) servePacket(service string, pc net.PacketConn, reply func([]byte) []byte) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.track.AddListener(pc) {
 		_ = pc.Close()
 		return nil
 	}
-	s.packets[pc] = struct{}{}
-	s.mu.Unlock()
 	defer func() {
-		s.mu.Lock()
-		delete(s.packets, pc)
-		s.mu.Unlock()
+		s.track.RemoveListener(pc)
 		_ = pc.Close()
 	}()
 	buf := make([]byte, maxDatagram)
 	for {
 		n, addr, err := pc.ReadFrom(buf)
 		if err != nil {
-			if s.isClosed() {
+			if s.track.Closed() {
 				return nil
 			}
 			return fmt.Errorf("serve %s on %s/udp: read: %w", service, pc.LocalAddr(), err)

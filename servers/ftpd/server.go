@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // Default timeouts, used when the matching option is zero.
@@ -88,11 +90,7 @@ type Server struct {
 	nextPort    atomic.Uint32 // rotates the first passive port tried
 
 	done      chan struct{} // closed by Close: transfers stop at once
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	track     conns.Tracker
 	closeErr  error
 	closeOnce sync.Once
 }
@@ -108,8 +106,6 @@ func New(opts Options) (*Server, error) {
 		log:           opts.Logger,
 		idleTimeout:   opts.IdleTimeout,
 		dataTimeout:   opts.DataTimeout,
-		listeners:     map[net.Listener]struct{}{},
-		conns:         map[net.Conn]struct{}{},
 		done:          make(chan struct{}),
 	}
 	if s.log == nil {
@@ -190,17 +186,17 @@ func (s *Server) Root() string { return s.root }
 // Serve accepts control connections on l until [Server.Close] or a listener
 // error, and serves each in its own goroutine. It closes l when it returns.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.track(l, true) {
+	if !s.track.AddListener(l) {
 		l.Close()
 		return ErrServerClosed
 	}
-	defer s.track(l, false)
+	defer s.track.RemoveListener(l)
 	defer l.Close()
 	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
-			if s.isClosed() {
+			if s.track.Closed() {
 				return ErrServerClosed
 			}
 			var ne net.Error
@@ -212,72 +208,27 @@ func (s *Server) Serve(l net.Listener) error {
 			return fmt.Errorf("ftpd: accept: %w", err)
 		}
 		backoff = 0
-		s.serveConn(c)
+		if !s.serveConn(c) {
+			return ErrServerClosed
+		}
 	}
 }
 
-// serveConn starts a session on c unless the server is closed.
-func (s *Server) serveConn(c net.Conn) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		c.Close()
-		return
-	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-		newSession(s, c).serve()
-	}()
-}
-
-// track adds (add=true) or removes l from the listeners Close closes; it
-// reports false when the server is already closed.
-func (s *Server) track(l net.Listener, add bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !add {
-		delete(s.listeners, l)
-		return true
-	}
-	if s.closed {
-		return false
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
-
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
+// serveConn starts a session on c; false (and c is closed) once the server
+// is closed.
+func (s *Server) serveConn(c net.Conn) bool {
+	return s.track.Go(c, func() { newSession(s, c).serve() })
 }
 
 // Close stops every Serve, ends every session, waits for them and removes the
 // tree when New made it in a temporary directory. It is safe to call twice.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
 		close(s.done)
 		var errs []error
-		for l := range s.listeners {
-			if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-				errs = append(errs, fmt.Errorf("close listener: %w", err))
-			}
+		if err := s.track.Shutdown(); err != nil {
+			errs = append(errs, fmt.Errorf("close listener: %w", err))
 		}
-		for c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
 		if s.tempRoot {
 			if err := os.RemoveAll(s.root); err != nil {
 				errs = append(errs, fmt.Errorf("remove root: %w", err))

@@ -103,14 +103,13 @@ func FuzzSession(f *testing.F) {
 		defer srv.Close()
 		client, server := net.Pipe()
 		defer client.Close()
-		if !srv.trackConn(server) {
-			t.Fatal("trackConn() = false on a fresh server")
-		}
 		done := make(chan struct{})
-		go func() {
+		if !srv.track.Go(server, func() {
 			defer close(done)
 			srv.handle(server, false)
-		}()
+		}) {
+			t.Fatal("track.Go() = false on a fresh server")
+		}
 		out := make(chan []byte, 1)
 		go func() {
 			b, _ := io.ReadAll(client)

@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // Default settings.
@@ -52,14 +55,10 @@ type Server struct {
 	log     *slog.Logger
 	idle    time.Duration
 	debug   *lockedWriter
-	ctx     context.Context
+	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
-	mu      sync.Mutex
-	closed  bool
-	lns     map[net.Listener]struct{}
-	conns   map[net.Conn]struct{}
-	wg      sync.WaitGroup
-	connSeq uint64
+	track   conns.Tracker
+	connSeq atomic.Uint64
 }
 
 // New returns a server configured by opts.
@@ -70,8 +69,6 @@ func New(opts Options) *Server {
 		store: opts.Store,
 		log:   opts.Logger,
 		idle:  opts.IdleTimeout,
-		lns:   map[net.Listener]struct{}{},
-		conns: map[net.Conn]struct{}{},
 	}
 	if s.users == nil {
 		s.users = map[string]string{DefaultUser: DefaultPassword}
@@ -109,17 +106,17 @@ func (s *Server) ServeTLS(l net.Listener) error {
 }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
-	if !s.track(l) {
+	if !s.track.AddListener(l) {
 		l.Close()
 		return ErrServerClosed
 	}
-	defer s.untrack(l)
+	defer s.track.RemoveListener(l)
 	defer l.Close()
 	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
-			if s.isClosed() {
+			if s.track.Closed() {
 				return ErrServerClosed
 			}
 			if errors.Is(err, net.ErrClosed) {
@@ -133,24 +130,16 @@ func (s *Server) serve(l net.Listener, implicitTLS bool) error {
 			continue
 		}
 		backoff = 0
-		if !s.trackConn(c) {
-			c.Close()
+		if !s.track.Go(c, func() { s.handle(c, implicitTLS) }) {
 			return ErrServerClosed
 		}
-		go s.handle(c, implicitTLS)
 	}
 }
 
 // handle runs one connection. raw stays tracked (and is what Close closes)
 // even when TLS wraps it.
 func (s *Server) handle(raw net.Conn, implicitTLS bool) {
-	defer s.wg.Done()
-	defer s.untrackConn(raw)
-	defer raw.Close()
-	s.mu.Lock()
-	s.connSeq++
-	id := s.connSeq
-	s.mu.Unlock()
+	id := s.connSeq.Add(1)
 	log := s.log.With("conn", id, "remote", raw.RemoteAddr().String())
 	log.Debug("imapd: connection opened", "tls", implicitTLS)
 	c := raw
@@ -171,64 +160,11 @@ func (s *Server) handle(raw net.Conn, implicitTLS bool) {
 
 // Close stops every listener and connection and waits for them to finish.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
 	s.cancel()
-	var errs []error
-	for l := range s.lns {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, fmt.Errorf("close listener %s: %w", l.Addr(), err))
-		}
+	if err := s.track.Shutdown(); err != nil {
+		return fmt.Errorf("imapd: close: %w", err)
 	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return errors.Join(errs...)
-}
-
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}
-
-func (s *Server) track(l net.Listener) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.lns[l] = struct{}{}
-	return true
-}
-
-func (s *Server) untrack(l net.Listener) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.lns, l)
-}
-
-func (s *Server) trackConn(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Server) untrackConn(c net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, c)
+	return nil
 }
 
 // lockedWriter serialises writes from concurrent sessions.

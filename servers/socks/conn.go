@@ -13,10 +13,6 @@ import (
 // handle serves one client connection: handshake, connect, relay.
 func (s *Server) handle(conn net.Conn) {
 	defer conn.Close()
-	if !s.track.Add(conn) {
-		return
-	}
-	defer s.track.Remove(conn)
 	client := conn.RemoteAddr().String()
 
 	conn.SetDeadline(time.Now().Add(s.handshake))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/testbed-dev/testbed/servers/internal/conns"
@@ -53,10 +52,6 @@ type Server struct {
 	track     conns.Tracker
 	ctx       context.Context // cancelled by Close
 	cancel    context.CancelFunc
-
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
 }
 
 // New returns a SOCKS server configured by opts.
@@ -66,7 +61,6 @@ func New(opts Options) *Server {
 		dialer:    opts.Dialer,
 		log:       opts.Logger,
 		handshake: opts.HandshakeTimeout,
-		listeners: map[net.Listener]struct{}{},
 	}
 	if s.dialer == nil {
 		s.dialer = netpolicy.DenyAll{}
@@ -84,16 +78,16 @@ func New(opts Options) *Server {
 // Serve accepts SOCKS clients on l until Close is called (then it returns
 // nil) or l fails. It may be called for several listeners; Close closes them.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.addListener(l) {
+	if !s.track.AddListener(l) {
 		l.Close()
 		return nil
 	}
-	defer s.removeListener(l)
+	defer s.track.RemoveListener(l)
 	backoff := 5 * time.Millisecond
 	for {
 		conn, err := l.Accept()
 		if err != nil {
-			if s.isClosed() {
+			if s.track.Closed() {
 				return nil
 			}
 			if errors.Is(err, net.ErrClosed) {
@@ -112,14 +106,9 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		if !s.track.Begin() {
-			conn.Close()
+		if !s.track.Go(conn, func() { s.handle(conn) }) {
 			return nil
 		}
-		go func() {
-			defer s.track.End()
-			s.handle(conn)
-		}()
 	}
 }
 
@@ -127,40 +116,8 @@ func (s *Server) Serve(l net.Listener) error {
 // waits until every connection handler has returned.
 func (s *Server) Close() error {
 	s.cancel()
-	s.mu.Lock()
-	s.closed = true
-	var errs []error
-	for l := range s.listeners {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	s.mu.Unlock()
-	s.track.Shutdown()
-	if err := errors.Join(errs...); err != nil {
+	if err := s.track.Shutdown(); err != nil {
 		return fmt.Errorf("socks: close: %w", err)
 	}
 	return nil
-}
-
-func (s *Server) addListener(l net.Listener) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.listeners[l] = struct{}{}
-	return true
-}
-
-func (s *Server) removeListener(l net.Listener) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.listeners, l)
-}
-
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }
