@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 func addrs(s ...string) []netip.Addr {
@@ -152,22 +154,10 @@ func listen(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// closedPort returns a 127.0.0.1 address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("Listen() = %v", err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestDialContext(t *testing.T) {
 	target := listen(t)
 	_, port, _ := net.SplitHostPort(target)
-	down := closedPort(t)
+	down := servertest.ClosedPort(t)
 	dns := startFakeDNS(t, map[string][]netip.Addr{
 		"web.testbed.test":     addrs("127.0.0.1"),
 		"outside.testbed.test": addrs("10.9.9.9"),

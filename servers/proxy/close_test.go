@@ -2,13 +2,14 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 // TestCloseEndsTunnels checks that Close ends open tunnels and waits for
@@ -26,10 +27,7 @@ func TestCloseEndsTunnels(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	p := New(Options{Dialer: dialerFunc(func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, hold.Addr().String())
-	})})
+	p := New(Options{Dialer: servertest.DialerTo(hold.Addr().String())})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 )
 
@@ -87,7 +88,7 @@ func newEnv(t testing.TB, opts Options) *env {
 			Map: map[string]string{
 				"web:80":     e.target.Listener.Addr().String(),
 				"secure:443": e.tlsTarget.Listener.Addr().String(),
-				"down:80":    closedPort(t),
+				"down:80":    servertest.ClosedPort(t),
 			},
 		}
 	}
@@ -124,25 +125,7 @@ func (e *env) client(t testing.TB, user, pass string) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 
-func closedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("Listen() = %v", err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// dialerFunc adapts a function to Dialer.
-type dialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
-
-func (f dialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	return f(ctx, network, address)
-}
-
 // timeoutDialer fails every dial the way a dial that timed out does.
-var timeoutDialer = dialerFunc(func(context.Context, string, string) (net.Conn, error) {
+var timeoutDialer = servertest.DialerFunc(func(context.Context, string, string) (net.Conn, error) {
 	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.Join(errors.New("i/o timeout"), context.DeadlineExceeded)}
 })

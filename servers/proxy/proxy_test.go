@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 func getSeen(t *testing.T, c *http.Client, u string) (seen, *http.Response) {
@@ -325,10 +326,7 @@ func TestConnectHalfClose(t *testing.T) {
 		n, _ := io.Copy(io.Discard, c)
 		fmt.Fprintf(c, "got %d", n)
 	}()
-	e := newEnv(t, Options{Dialer: dialerFunc(func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, ln.Addr().String())
-	})})
+	e := newEnv(t, Options{Dialer: servertest.DialerTo(ln.Addr().String())})
 	c, err := net.Dial("tcp", e.proxyAddr)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 // handshakeSeeds are well-formed and malformed client openings; they are
@@ -68,7 +70,7 @@ func FuzzHandshake(f *testing.F) {
 // runPipe sends data to a server's connection handler over net.Pipe and
 // fails if the handler does not return.
 func runPipe(t *testing.T, data []byte) {
-	dialer := dialerFunc(func(context.Context, string, string) (net.Conn, error) {
+	dialer := servertest.DialerFunc(func(context.Context, string, string) (net.Conn, error) {
 		a, b := net.Pipe()
 		b.Close()
 		return a, nil

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 )
 
@@ -43,17 +44,6 @@ func echoServer(t testing.TB, network, address string) string {
 	return ln.Addr().String()
 }
 
-func closedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("Listen() = %v", err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // env is a set of targets reachable through a policy: "echo:7" (and its
 // 127.0.0.1 address) echoes, "web:80" is an HTTP server answering "hello
 // from web", "down:80" is a closed port, and echo6 is an echo server on ::1
@@ -79,7 +69,7 @@ func newEnv(t testing.TB) *env {
 		Map: map[string]string{
 			"echo:7":  e.echo,
 			"web:80":  e.web,
-			"down:80": closedPort(t),
+			"down:80": servertest.ClosedPort(t),
 		},
 	}
 	if e.echo6 != "" {
@@ -109,14 +99,7 @@ func start(t testing.TB, opts Options) string {
 	return ln.Addr().String()
 }
 
-// dialerFunc adapts a function to Dialer.
-type dialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
-
-func (f dialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	return f(ctx, network, address)
-}
-
 // failing is a dialer that always fails with err.
 func failing(err error) Dialer {
-	return dialerFunc(func(context.Context, string, string) (net.Conn, error) { return nil, err })
+	return servertest.DialerFunc(func(context.Context, string, string) (net.Conn, error) { return nil, err })
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 // v5 builds a SOCKS5 request: VER CMD RSV ATYP ADDR PORT.
@@ -293,10 +295,7 @@ func TestHalfCloseAndClose(t *testing.T) {
 			}()
 		}
 	}()
-	dialer := dialerFunc(func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, sink.Addr().String())
-	})
+	dialer := servertest.DialerTo(sink.Addr().String())
 	s := New(Options{Dialer: dialer})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,120 @@
+// Package servertest is what the tests of testbed's servers share: a closed
+// port, dialers made of functions, and a benchmark of bytes relayed through a
+// tunnel.
+package servertest
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"testing"
+)
+
+// ClosedPort returns a 127.0.0.1 address nothing listens on.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("Listen() = %v", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// DialerFunc adapts a function to the Dialer interfaces of the proxy and
+// socks servers.
+type DialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// DialContext calls f.
+func (f DialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return f(ctx, network, address)
+}
+
+// DialerTo is a dialer that connects to address whatever destination it is
+// asked for.
+func DialerTo(address string) DialerFunc {
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+}
+
+// relayChunk is what one benchmark iteration sends through the tunnel.
+const relayChunk = 1 << 20
+
+// RelayBenchmark measures bytes per second through a relay on loopback,
+// client to target ("upload") and target to client ("download"). tunnel
+// opens a connection through the relay under test to target, a "host:port",
+// and returns it with the reader to read the target's bytes from: the
+// connection itself, or a buffer that holds what came behind the relay's
+// handshake.
+func RelayBenchmark(b *testing.B, tunnel func(b *testing.B, target string) (net.Conn, io.Reader)) {
+	b.Run("upload", func(b *testing.B) {
+		c, r := tunnel(b, benchTarget(b, true))
+		defer c.Close()
+		buf := make([]byte, relayChunk)
+		b.SetBytes(relayChunk)
+		b.ResetTimer()
+		for range b.N {
+			if _, err := c.Write(buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c.(*net.TCPConn).CloseWrite()
+		var n int64
+		if err := binary.Read(r, binary.BigEndian, &n); err != nil || n != int64(b.N)*relayChunk {
+			b.Fatalf("target read %d bytes (%v), want %d", n, err, int64(b.N)*relayChunk)
+		}
+	})
+	b.Run("download", func(b *testing.B) {
+		c, r := tunnel(b, benchTarget(b, false))
+		defer c.Close()
+		b.SetBytes(relayChunk)
+		b.ResetTimer()
+		want := int64(b.N) * relayChunk
+		binary.Write(c, binary.BigEndian, want)
+		n, err := io.Copy(io.Discard, r)
+		if err != nil || n != want {
+			b.Fatalf("read %d bytes (%v), want %d", n, err, want)
+		}
+	})
+}
+
+// benchTarget runs a server that either reads each connection to its end
+// and answers with the count as 8 big-endian bytes (upload), or reads an
+// 8-byte count and sends that many bytes (download).
+func benchTarget(b *testing.B, upload bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if upload {
+					n, _ := io.Copy(io.Discard, c)
+					binary.Write(c, binary.BigEndian, n)
+					return
+				}
+				var n int64
+				if binary.Read(c, binary.BigEndian, &n) == nil {
+					io.CopyN(c, zeros{}, n)
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// zeros reads as an endless stream of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
