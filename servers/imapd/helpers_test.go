@@ -2,63 +2,38 @@ package imapd
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/testca"
 )
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost.
+// testCert is a test CA and a server certificate it issued for 127.0.0.1
+// and localhost.
 type testCert struct {
 	server *tls.Config
-	pool   *x509.CertPool
-	pem    []byte
+	pool   *x509.CertPool // trusts the CA
+	pem    []byte         // the CA certificate
 }
 
 func newTestCert(t testing.TB) *testCert {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testca.New("imapd test CA")
 	if err != nil {
-		t.Fatalf("GenerateKey() = %v", err)
+		t.Fatalf("testca.New() = %v", err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "imapd test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	server, err := ca.TLSConfig("localhost", "127.0.0.1", "::1")
 	if err != nil {
-		t.Fatalf("CreateCertificate() = %v", err)
+		t.Fatalf("TLSConfig() = %v", err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("ParseCertificate() = %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCert{
-		server: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}},
-		pool:   pool,
-		pem:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-	}
+	return &testCert{server: server, pool: ca.Pool(), pem: ca.CertPEM()}
 }
 
 // clientTLS trusts the test certificate.
