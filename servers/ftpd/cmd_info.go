@@ -62,10 +62,6 @@ func (s *session) cmdHELP(string) {
 // over the control connection (RFC 959).
 func (s *session) cmdSTAT(arg string) {
 	if arg == "" {
-		mode := "BINARY"
-		if !s.binary {
-			mode = "ASCII"
-		}
 		control, data := "plain text", "plain text"
 		if s.tlsOn {
 			control = "TLS"
@@ -76,7 +72,7 @@ func (s *session) cmdSTAT(arg string) {
 		s.replyLines(211, "FTP server status:", []string{
 			"Connected to " + s.raw.RemoteAddr().String(),
 			"Logged in as " + s.login,
-			"TYPE: " + mode,
+			"TYPE: " + s.modeName(),
 			fmt.Sprintf("Session timeout in seconds is %d", int(s.srv.idleTimeout.Seconds())),
 			"Control connection is " + control,
 			"Data connections will be " + data,
@@ -89,11 +85,7 @@ func (s *session) cmdSTAT(arg string) {
 		s.reply(550, "No such file or directory.")
 		return
 	}
-	var lines []string
-	for _, e := range entries {
-		lines = append(lines, s.lsLine(e))
-	}
-	s.replyLines(213, "Status follows:", lines, "End of status")
+	s.replyLines(213, "Status follows:", s.lsLines(entries), "End of status")
 }
 
 // cmdTYPE switches between ASCII (the default, RFC 959) and binary.

@@ -12,11 +12,7 @@ func (s *session) cmdLIST(arg string) {
 	if !ok {
 		return
 	}
-	lines := make([]string, 0, len(entries))
-	for _, e := range entries {
-		lines = append(lines, s.lsLine(e))
-	}
-	s.sendListing(lines)
+	s.sendListing(s.lsLines(entries))
 }
 
 // cmdNLST sends bare names.
@@ -62,15 +58,13 @@ func (s *session) listEntries(arg string, dirOnly bool) ([]entry, bool) {
 	vpath := resolvePath(s.cwd, arg)
 	if dirOnly {
 		if st, err := s.view.stat(vpath); err == nil && !st.IsDir() {
-			s.closeData()
-			s.reply(501, "Not a directory.")
+			s.refuseTransfer(501, "Not a directory.")
 			return nil, false
 		}
 	}
 	entries, err := s.view.list(vpath)
 	if err != nil {
-		s.closeData()
-		s.reply(550, "No such file or directory.")
+		s.refuseTransfer(550, "No such file or directory.")
 		return nil, false
 	}
 	return entries, true
@@ -78,10 +72,6 @@ func (s *session) listEntries(arg string, dirOnly bool) ([]entry, bool) {
 
 // sendListing sends lines, each ended by CRLF, over a data connection.
 func (s *session) sendListing(lines []string) {
-	opener, ok := s.takeData()
-	if !ok {
-		return
-	}
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(l)
@@ -89,7 +79,6 @@ func (s *session) sendListing(lines []string) {
 	}
 	data, timeout := b.String(), s.srv.dataTimeout
 	s.transfer(transferJob{
-		opener:  opener,
 		opening: "Here comes the directory listing.",
 		work: func(dc net.Conn, progress *atomic.Int64) error {
 			return copyData(dc, strings.NewReader(data), dc, timeout, progress)

@@ -35,37 +35,28 @@ func (s *session) cmdRETR(arg string) {
 	s.restOffset = 0
 	vpath := resolvePath(s.cwd, arg)
 	if !s.view.can(vpath, accessRead) {
-		s.closeData()
-		s.reply(550, "Failed to open file.")
+		s.refuseTransfer(550, "Failed to open file.")
 		return
 	}
 	f, err := s.view.open(vpath)
 	if err != nil {
-		s.closeData()
-		s.reply(550, "Failed to open file.")
+		s.refuseTransfer(550, "Failed to open file.")
 		return
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
-		s.closeData()
-		s.reply(550, "Failed to open file.")
+		s.refuseTransfer(550, "Failed to open file.")
 		return
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
-			s.closeData()
-			s.reply(554, "Invalid REST parameter.")
+			s.refuseTransfer(554, "Invalid REST parameter.")
 			return
 		}
 	}
-	opener, ok := s.takeData()
-	if !ok {
-		return
-	}
 	binary, timeout := s.binary, s.srv.dataTimeout
 	s.transfer(transferJob{
-		opener:  opener,
 		opening: fmt.Sprintf("Opening %s mode data connection for %s (%d bytes).", s.modeName(), path.Base(vpath), st.Size()),
 		work: func(dc net.Conn, progress *atomic.Int64) error {
 			var dst io.Writer = dc
@@ -92,8 +83,7 @@ func (s *session) store(arg string, appendMode bool) {
 		need = accessWrite
 	}
 	if vpath == "/" || (err == nil && st.IsDir()) || !s.view.can(vpath, need) {
-		s.closeData()
-		s.reply(553, "Could not create file.")
+		s.refuseTransfer(553, "Could not create file.")
 		return
 	}
 	flags := os.O_WRONLY | os.O_CREATE
@@ -105,30 +95,22 @@ func (s *session) store(arg string, appendMode bool) {
 	}
 	f, err := s.view.openFile(vpath, flags)
 	if err != nil {
-		s.closeData()
-		s.reply(553, "Could not create file.")
+		s.refuseTransfer(553, "Could not create file.")
 		return
 	}
 	defer f.Close()
 	if !appendMode && offset > 0 {
-		if err := f.Truncate(offset); err != nil {
-			s.closeData()
-			s.reply(554, "Invalid REST parameter.")
+		err := f.Truncate(offset)
+		if err == nil {
+			_, err = f.Seek(offset, io.SeekStart)
+		}
+		if err != nil {
+			s.refuseTransfer(554, "Invalid REST parameter.")
 			return
 		}
-		if _, err := f.Seek(offset, io.SeekStart); err != nil {
-			s.closeData()
-			s.reply(554, "Invalid REST parameter.")
-			return
-		}
-	}
-	opener, ok := s.takeData()
-	if !ok {
-		return
 	}
 	binary, timeout := s.binary, s.srv.dataTimeout
 	s.transfer(transferJob{
-		opener:  opener,
 		opening: "Ok to send data.",
 		upload:  true,
 		work: func(dc net.Conn, progress *atomic.Int64) error {

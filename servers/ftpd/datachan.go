@@ -74,6 +74,13 @@ func (s *session) closeData() {
 	}
 }
 
+// refuseTransfer answers a transfer command that will not run, and drops the
+// data connection setup it would have used.
+func (s *session) refuseTransfer(code int, text string) {
+	s.closeData()
+	s.reply(code, "%s", text)
+}
+
 // takeData hands the pending setup to a transfer, or answers 425.
 func (s *session) takeData() (dataOpener, bool) {
 	d := s.data

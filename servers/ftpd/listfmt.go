@@ -66,6 +66,15 @@ func stripListOptions(arg string) string {
 	return arg
 }
 
+// lsLines formats entries like "ls -l", one line each.
+func (s *session) lsLines(entries []entry) []string {
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		lines = append(lines, s.lsLine(e))
+	}
+	return lines
+}
+
 // lsLine formats e like "ls -l": files the user may not read show no
 // permission bits at all.
 func (s *session) lsLine(e entry) string {

@@ -24,13 +24,14 @@ var errDataTLS = errors.New("data connection TLS handshake failed")
 
 // transferJob is one data transfer.
 type transferJob struct {
-	opener  dataOpener
 	opening string // text of the 150 reply
 	// work moves the data over dc, counting bytes in progress.
 	work func(dc net.Conn, progress *atomic.Int64) error
 	// upload selects the failure replies of a STOR/APPE.
 	upload bool
-	// protected is PROT P: the data connection is TLS. Set by transfer.
+	// opener and protected (PROT P: the data connection is TLS) are the
+	// session's data connection settings. Set by transfer.
+	opener    dataOpener
 	protected bool
 }
 
@@ -41,11 +42,17 @@ type transferEvent struct {
 	err       error
 }
 
-// transfer runs job: it opens the data connection, answers 150 once it is
-// up, moves the data in a goroutine and answers the final reply. Meanwhile
-// it keeps reading the control connection: ABOR aborts, STAT reports
-// progress, and other commands wait until the transfer is over.
+// transfer runs job over the data connection PASV, EPSV, PORT or EPRT set
+// up (answering 425 when there is none): it opens the connection, answers
+// 150 once it is up, moves the data in a goroutine and answers the final
+// reply. Meanwhile it keeps reading the control connection: ABOR aborts,
+// STAT reports progress, and other commands wait until the transfer is over.
 func (s *session) transfer(job transferJob) {
+	opener, ok := s.takeData()
+	if !ok {
+		return
+	}
+	job.opener = opener
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := make(chan transferEvent, 2)
