@@ -20,7 +20,7 @@ func (s *session) logout() {
 	if s.view != nil {
 		s.view.close()
 	}
-	s.view, s.loggedIn, s.anon, s.login, s.user = nil, false, false, "", ""
+	s.view, s.loggedIn, s.login, s.user = nil, false, "", ""
 	s.cwd, s.restOffset, s.renameFrom = "/", 0, ""
 	s.closeData()
 }
@@ -60,13 +60,13 @@ func (s *session) cmdPASS(arg string) {
 		}
 		return
 	}
-	v, err := openView(dir, anon, s.srv.unreadable)
+	v, err := openView(dir, anon)
 	if err != nil {
 		s.log.Error("ftp login: open root", "user", user, "err", err)
 		s.reply(530, "Login incorrect: cannot open home directory.")
 		return
 	}
-	s.view, s.loggedIn, s.anon, s.login, s.cwd = v, true, anon, user, "/"
+	s.view, s.loggedIn, s.login, s.cwd = v, true, user, "/"
 	s.log.Info("ftp login", "user", user)
 	s.reply(230, "Login successful.")
 }
@@ -135,7 +135,6 @@ func (s *session) cmdPBSZ(arg string) {
 		s.reply(503, "PBSZ needs a TLS connection.")
 		return
 	}
-	s.pbsz = true
 	s.reply(200, "PBSZ=0")
 }
 

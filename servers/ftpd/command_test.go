@@ -65,7 +65,7 @@ func TestResolvePath(t *testing.T) {
 }
 
 func TestViewAccess(t *testing.T) {
-	anon := &view{anon: true, unreadable: map[string]bool{unreadablePath: true}}
+	anon := &view{anon: true}
 	user := &view{}
 	for _, tc := range []struct {
 		v     *view

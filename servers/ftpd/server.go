@@ -83,7 +83,6 @@ type Server struct {
 	log           *slog.Logger
 	idleTimeout   time.Duration
 	dataTimeout   time.Duration
-	unreadable    map[string]bool // anonymous virtual paths RETR refuses
 	commands      map[string]commandSpec
 
 	nextSession atomic.Uint64
@@ -155,14 +154,12 @@ func New(opts Options) (*Server, error) {
 		}
 		s.root = opts.Root
 	}
-	unreadable, err := layoutTree(s.root, s.users)
-	if err != nil {
+	if err := layoutTree(s.root, s.users); err != nil {
 		if s.tempRoot {
 			os.RemoveAll(s.root)
 		}
 		return nil, fmt.Errorf("ftpd: lay out tree in %s: %w", s.root, err)
 	}
-	s.unreadable = unreadable
 	return s, nil
 }
 

@@ -37,13 +37,11 @@ type session struct {
 	// Login state.
 	user      string // from USER, until PASS
 	loggedIn  bool
-	anon      bool
 	login     string // who is logged in, for STAT and logs
 	view      *view
 	cwd       string
 	failures  int // failed PASS attempts
 	tlsOn     bool
-	pbsz      bool
 	protected bool // PROT P: data connections use TLS
 
 	// Transfer state.

@@ -110,9 +110,8 @@ func pubFiles() []treeFile {
 }
 
 // layoutTree writes the anonymous tree and one home per login under root,
-// overwriting the server's own files but keeping anything else, and returns
-// the anonymous virtual paths that RETR must refuse.
-func layoutTree(root string, users map[string]string) (map[string]bool, error) {
+// overwriting the server's own files but keeping anything else.
+func layoutTree(root string, users map[string]string) error {
 	anon := filepath.Join(root, anonDir)
 	dirs := []string{
 		filepath.Join(anon, "pub", "dir"),
@@ -128,20 +127,20 @@ func layoutTree(root string, users map[string]string) (map[string]bool, error) {
 	}
 	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("make directory: %w", err)
+			return fmt.Errorf("make directory: %w", err)
 		}
 	}
 	for _, f := range pubFiles() {
 		if err := writeTreeFile(filepath.Join(anon, filepath.FromSlash(f.path)), f.data); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, d := range []string{filepath.Join(anon, "pub", "dir"), filepath.Join(anon, "pub")} {
 		if err := os.Chtimes(d, treeTime, treeTime); err != nil {
-			return nil, fmt.Errorf("set time: %w", err)
+			return fmt.Errorf("set time: %w", err)
 		}
 	}
-	return map[string]bool{unreadablePath: true}, nil
+	return nil
 }
 
 // writeTreeFile replaces path with data unless it already holds exactly

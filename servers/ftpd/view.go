@@ -28,30 +28,29 @@ const accessAll = accessRead | accessCreate | accessWrite | accessDelete
 // what the user may do where. Paths given to its methods are virtual:
 // absolute, cleaned, "/" being the root directory.
 type view struct {
-	root       *os.Root
-	anon       bool
-	unreadable map[string]bool
+	root *os.Root
+	anon bool
 }
 
-func openView(dir string, anon bool, unreadable map[string]bool) (*view, error) {
+func openView(dir string, anon bool) (*view, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open root: %w", err)
 	}
-	return &view{root: r, anon: anon, unreadable: unreadable}, nil
+	return &view{root: r, anon: anon}, nil
 }
 
 func (v *view) close() { v.root.Close() }
 
 // access says what the user may do at vpath. Users may do everything in
-// their home; anonymous users may read everything but the unreadable files
+// their home; anonymous users may read everything but the unreadable file
 // and may only create and write under /upload.
 func (v *view) access(vpath string) access {
 	if !v.anon {
 		return accessAll
 	}
 	var a access
-	if !v.unreadable[vpath] {
+	if vpath != unreadablePath {
 		a |= accessRead
 	}
 	if vpath == uploadPath || strings.HasPrefix(vpath, uploadPath+"/") {
