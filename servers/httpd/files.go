@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,6 +52,10 @@ func fileContents() map[string][]byte {
 	}
 }
 
+// staticTree is the tree, built by the first server and shared by every
+// other: it never changes.
+var staticTree = sync.OnceValue(newTree)
+
 func newTree() *tree {
 	t := &tree{nodes: map[string]*node{"": {dir: true}}}
 	for p, data := range fileContents() {
@@ -71,7 +77,7 @@ func newTree() *tree {
 				t.nodes[parent] = pn
 			}
 			name := path.Base(child)
-			if !contains(pn.children, name) {
+			if !slices.Contains(pn.children, name) {
 				pn.children = append(pn.children, name)
 			}
 			child = parent
@@ -81,15 +87,6 @@ func newTree() *tree {
 		sort.Strings(n.children)
 	}
 	return t
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func contentType(name string) string {

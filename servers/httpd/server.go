@@ -83,7 +83,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("new http server: nonce key: %w", err)
 	}
 	s.digest = newDigestAuth(key, Realm, s.user, s.password)
-	s.files = newTree()
+	s.files = staticTree()
 	s.index = renderIndex()
 
 	var protocols http.Protocols
