@@ -72,7 +72,8 @@ func (s *session) setConn(c net.Conn) {
 	var wr io.Writer = c
 	if d := s.srv.debug; d != nil {
 		rd = io.TeeReader(c, d)
-		wr = io.MultiWriter(c, d)
+		// The copy first: once the client has a reply, so has Debug.
+		wr = io.MultiWriter(d, c)
 	}
 	s.r = lineReader{br: bufio.NewReader(rd), deadline: c.SetReadDeadline, timeout: s.srv.idle}
 	s.bw = bufio.NewWriter(wr)
