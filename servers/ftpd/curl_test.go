@@ -2,67 +2,48 @@ package ftpd
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
-// runCurl runs curl with args against the test server and returns stdout.
-func runCurl(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*testTimeout)
-	defer cancel()
-	args = append([]string{"-sS", "--noproxy", "*", "--max-time", "15"}, args...)
-	cmd := exec.CommandContext(ctx, "curl", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
-}
-
 func TestCurl(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
 	pki := newTestPKI(t)
 	srv, addr := startServer(t, Options{Anonymous: true, TLS: pki.server})
 	base := "ftp://" + addr
 
 	t.Run("anonymous RETR", func(t *testing.T) {
-		if got := runCurl(t, base+"/pub/hello.txt"); got != helloText {
+		if got := servertest.CurlOK(t, base+"/pub/hello.txt"); got != helloText {
 			t.Errorf("curl hello.txt = %q, want %q", got, helloText)
 		}
 	})
 	t.Run("PASV", func(t *testing.T) {
-		if got := runCurl(t, "--disable-epsv", base+"/pub/dir/nested.txt"); got != nestedText {
+		if got := servertest.CurlOK(t, "--disable-epsv", base+"/pub/dir/nested.txt"); got != nestedText {
 			t.Errorf("curl --disable-epsv = %q", got)
 		}
 	})
 	t.Run("active", func(t *testing.T) {
-		if got := runCurl(t, "--ftp-port", "127.0.0.1", base+"/pub/hello.txt"); got != helloText {
+		if got := servertest.CurlOK(t, "--ftp-port", "127.0.0.1", base+"/pub/hello.txt"); got != helloText {
 			t.Errorf("curl --ftp-port = %q", got)
 		}
 	})
 	t.Run("active EPRT off", func(t *testing.T) {
-		if got := runCurl(t, "--ftp-port", "127.0.0.1", "--disable-eprt", base+"/pub/hello.txt"); got != helloText {
+		if got := servertest.CurlOK(t, "--ftp-port", "127.0.0.1", "--disable-eprt", base+"/pub/hello.txt"); got != helloText {
 			t.Errorf("curl --ftp-port --disable-eprt = %q", got)
 		}
 	})
 	t.Run("resume", func(t *testing.T) {
-		got := runCurl(t, "-C", "7", base+"/pub/hello.txt")
+		got := servertest.CurlOK(t, "-C", "7", base+"/pub/hello.txt")
 		if got != helloText[7:] {
 			t.Errorf("curl -C 7 = %q, want %q", got, helloText[7:])
 		}
 	})
 	t.Run("unreadable", func(t *testing.T) {
-		cmd := exec.Command("curl", "-sS", "--noproxy", "*", "--max-time", "15", base+unreadablePath)
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "550") {
+		out, err := servertest.Curl(t, base+unreadablePath)
+		if err == nil || !strings.Contains(out+err.Error(), "550") {
 			t.Errorf("curl of the unreadable file = %v, %q; want a 550 failure", err, out)
 		}
 	})
@@ -71,7 +52,7 @@ func TestCurl(t *testing.T) {
 		if err := os.WriteFile(local, []byte("uploaded by curl\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		runCurl(t, "-T", local, base+"/upload/")
+		servertest.CurlOK(t, "-T", local, base+"/upload/")
 		got, err := os.ReadFile(filepath.Join(srv.Root(), anonDir, "upload", "curl-up.txt"))
 		if err != nil || string(got) != "uploaded by curl\n" {
 			t.Errorf("uploaded file = %q, %v", got, err)
@@ -81,19 +62,19 @@ func TestCurl(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(srv.Root(), homeDir, DefaultUser, "mine.txt"), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got := runCurl(t, "-u", DefaultUser+":"+DefaultPassword, base+"/")
+		got := servertest.CurlOK(t, "-u", DefaultUser+":"+DefaultPassword, base+"/")
 		if !strings.Contains(got, " mine.txt") || !strings.HasPrefix(got, "-rw-r--r--") {
 			t.Errorf("curl listing of the home = %q", got)
 		}
 	})
 	t.Run("TLS with CA", func(t *testing.T) {
-		got := runCurl(t, "--ssl-reqd", "--cacert", pki.caFile, "-u", DefaultUser+":"+DefaultPassword, base+"/mine.txt")
+		got := servertest.CurlOK(t, "--ssl-reqd", "--cacert", pki.caFile, "-u", DefaultUser+":"+DefaultPassword, base+"/mine.txt")
 		if got != "x" {
 			t.Errorf("curl --ssl-reqd = %q", got)
 		}
 	})
 	t.Run("TLS insecure", func(t *testing.T) {
-		if got := runCurl(t, "--ftp-ssl-reqd", "-k", base+"/pub/hello.txt"); got != helloText {
+		if got := servertest.CurlOK(t, "--ftp-ssl-reqd", "-k", base+"/pub/hello.txt"); got != helloText {
 			t.Errorf("curl --ftp-ssl-reqd -k = %q", got)
 		}
 	})
@@ -103,7 +84,7 @@ func TestCurl(t *testing.T) {
 		if err := os.WriteFile(local, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		runCurl(t, "--ssl-reqd", "--cacert", pki.caFile, "-u", DefaultUser+":"+DefaultPassword, "-T", local, base+"/")
+		servertest.CurlOK(t, "--ssl-reqd", "--cacert", pki.caFile, "-u", DefaultUser+":"+DefaultPassword, "-T", local, base+"/")
 		got, err := os.ReadFile(filepath.Join(srv.Root(), homeDir, DefaultUser, "tls-up.bin"))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("TLS upload = %d bytes, %v; want %d", len(got), err, len(data))

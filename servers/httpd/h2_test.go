@@ -2,14 +2,13 @@ package httpd
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 func TestHTTP2OverTLS(t *testing.T) {
@@ -53,58 +52,43 @@ func TestH2C(t *testing.T) {
 
 // TestCurl runs Debian's curl, when installed, against the server.
 func TestCurl(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
 	ts := startServer(t, Options{})
 	caFile, err := ts.ca.WriteCert(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(t *testing.T, args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		args = append([]string{"--silent", "--show-error", "--noproxy", "*"}, args...)
-		out, err := exec.CommandContext(ctx, curl, args...).Output()
-		if err != nil {
-			t.Fatalf("curl %s: %v", strings.Join(args, " "), err)
-		}
-		return string(out)
-	}
 	t.Run("digest", func(t *testing.T) {
-		out := run(t, "--digest", "-u", "httptest:httptest", "--write-out", "\n%{http_code}", ts.url+"/auth/digest/x")
+		out := servertest.CurlOK(t, "--digest", "-u", "httptest:httptest", "--write-out", "\n%{http_code}", ts.url+"/auth/digest/x")
 		if !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"authenticated": true`) {
 			t.Errorf("curl --digest = %q, want 200 authenticated", out)
 		}
-		out = run(t, "--digest", "-u", "httptest:wrong", "--write-out", "\n%{http_code}", ts.url+"/auth/digest/x")
+		out = servertest.CurlOK(t, "--digest", "-u", "httptest:wrong", "--write-out", "\n%{http_code}", ts.url+"/auth/digest/x")
 		if !strings.HasSuffix(out, "\n401") {
 			t.Errorf("curl --digest with a wrong password = %q, want 401", out)
 		}
 	})
 	t.Run("basic", func(t *testing.T) {
-		out := run(t, "-u", "httptest:httptest", "--write-out", "\n%{http_code}", ts.url+"/auth/basic/")
+		out := servertest.CurlOK(t, "-u", "httptest:httptest", "--write-out", "\n%{http_code}", ts.url+"/auth/basic/")
 		if !strings.HasSuffix(out, "\n200") {
 			t.Errorf("curl -u = %q, want 200", out)
 		}
 	})
 	t.Run("http2", func(t *testing.T) {
-		out := run(t, "--http2", "--cacert", caFile, "--write-out", "\n%{http_version}", ts.tlsURL+"/files/hello.txt")
+		out := servertest.CurlOK(t, "--http2", "--cacert", caFile, "--write-out", "\n%{http_version}", ts.tlsURL+"/files/hello.txt")
 		if out != "Hello, testbed!\n\n2" {
 			t.Errorf("curl --http2 = %q, want the file over HTTP/2", out)
 		}
 	})
 	t.Run("http2 localhost name", func(t *testing.T) {
 		_, port, _ := net.SplitHostPort(strings.TrimPrefix(ts.tlsURL, "https://"))
-		out := run(t, "--http2", "--cacert", caFile, "--resolve", "localhost:"+port+":127.0.0.1",
+		out := servertest.CurlOK(t, "--http2", "--cacert", caFile, "--resolve", "localhost:"+port+":127.0.0.1",
 			"--write-out", "%{http_version}", "-o", "/dev/null", "https://localhost:"+port+"/")
 		if out != "2" {
 			t.Errorf("curl --http2 https://localhost = %q, want 2", out)
 		}
 	})
 	t.Run("range", func(t *testing.T) {
-		out := run(t, "--range", "0-4", ts.url+"/files/hello.txt")
+		out := servertest.CurlOK(t, "--range", "0-4", ts.url+"/files/hello.txt")
 		if out != "Hello" {
 			t.Errorf("curl --range 0-4 = %q, want Hello", out)
 		}
@@ -115,19 +99,19 @@ func TestCurl(t *testing.T) {
 		if err := writeFile(f, src); err != nil {
 			t.Fatal(err)
 		}
-		out := run(t, "--upload-file", f, "--write-out", "%{http_code}", "-o", "/dev/null", ts.url+"/upload/curl.txt")
+		out := servertest.CurlOK(t, "--upload-file", f, "--write-out", "%{http_code}", "-o", "/dev/null", ts.url+"/upload/curl.txt")
 		if out != "201" {
 			t.Errorf("curl --upload-file = %q, want 201", out)
 		}
-		if got := run(t, ts.url+"/upload/curl.txt"); got != string(src) {
+		if got := servertest.CurlOK(t, ts.url+"/upload/curl.txt"); got != string(src) {
 			t.Errorf("curl GET of the upload = %d bytes, want %d", len(got), len(src))
 		}
 	})
 	t.Run("chunked and gzip", func(t *testing.T) {
-		if out := run(t, "--compressed", ts.url+"/gzip"); !strings.Contains(out, `"gzipped": true`) {
+		if out := servertest.CurlOK(t, "--compressed", ts.url+"/gzip"); !strings.Contains(out, `"gzipped": true`) {
 			t.Errorf("curl --compressed /gzip = %q", out)
 		}
-		if out := run(t, "--http1.1", ts.url+"/chunked?chunks=2"); out != "chunk 1 of 2\nchunk 2 of 2\n" {
+		if out := servertest.CurlOK(t, "--http1.1", ts.url+"/chunked?chunks=2"); out != "chunk 1 of 2\nchunk 2 of 2\n" {
 			t.Errorf("curl /chunked = %q", out)
 		}
 	})

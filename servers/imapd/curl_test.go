@@ -1,22 +1,16 @@
 package imapd
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 // TestCurl checks the server against curl's IMAP client, when curl is installed.
 func TestCurl(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
 	ts := startServer(t, Options{}, true)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, ts.cert.pem, 0o600); err != nil {
@@ -38,27 +32,14 @@ func TestCurl(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			args := append([]string{"--silent", "--show-error", "--max-time", "15", "--noproxy", "*"}, tt.args...)
-			var stderr bytes.Buffer
-			cmd := exec.CommandContext(ctx, curl, args...)
-			cmd.Stderr = &stderr
-			got, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("curl %s = %v: %s", strings.Join(args, " "), err, stderr.String())
-			}
-			if !bytes.Equal(got, tt.want) {
-				t.Errorf("curl %s =\n%q\nwant\n%q", strings.Join(args, " "), got, tt.want)
+			got := servertest.CurlOK(t, tt.args...)
+			if got != string(tt.want) {
+				t.Errorf("curl %s =\n%q\nwant\n%q", strings.Join(tt.args, " "), got, tt.want)
 			}
 		})
 	}
 	t.Run("bad password", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, curl, "--silent", "--max-time", "15", "--noproxy", "*",
-			"imap://imaptest:wrong@"+ts.plain+"/INBOX;UID=1")
-		if err := cmd.Run(); err == nil {
+		if _, err := servertest.Curl(t, "imap://imaptest:wrong@"+ts.plain+"/INBOX;UID=1"); err == nil {
 			t.Errorf("curl with a wrong password succeeded, want a failure")
 		}
 	})

@@ -1,29 +1,11 @@
 package proxy
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
-)
 
-// curl runs curl with no configuration file and no proxy from the
-// environment, and returns its standard output.
-func curl(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	path, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append([]string{"-q", "-sS", "--max-time", "10"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	out, err := cmd.Output()
-	return string(out), err
-}
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
+)
 
 func TestCurl(t *testing.T) {
 	e := newEnv(t, Options{User: "foo", Password: "bar"})
@@ -42,7 +24,7 @@ func TestCurl(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := curl(t, tt.args...)
+			out, err := servertest.Curl(t, tt.args...)
 			if err != nil {
 				t.Fatalf("curl %s: %v (output %q)", strings.Join(tt.args, " "), err, out)
 			}
@@ -52,13 +34,13 @@ func TestCurl(t *testing.T) {
 		})
 	}
 	t.Run("CONNECT tunnel has no Via", func(t *testing.T) {
-		out, err := curl(t, "-p", "-x", proxy, "http://web:80/headers")
+		out, err := servertest.Curl(t, "-p", "-x", proxy, "http://web:80/headers")
 		if err != nil || strings.Contains(out, "Via") {
 			t.Errorf("curl -p = %q, %v; want no Via inside the tunnel", out, err)
 		}
 	})
 	t.Run("CONNECT forbidden", func(t *testing.T) {
-		out, err := curl(t, "-p", "-o", "/dev/null", "-w", "%{http_connect}", "-x", proxy, "http://example.com:80/")
+		out, err := servertest.Curl(t, "-p", "-o", "/dev/null", "-w", "%{http_connect}", "-x", proxy, "http://example.com:80/")
 		if err == nil || out != "403" {
 			t.Errorf("curl -p forbidden = %q, %v; want CONNECT status 403 and a failure", out, err)
 		}

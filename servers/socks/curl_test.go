@@ -1,29 +1,11 @@
 package socks
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
-)
 
-// curl runs curl with no configuration file and no proxy from the
-// environment, and returns its standard output.
-func curl(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	path, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append([]string{"-q", "-sS", "--max-time", "10"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	out, err := cmd.Output()
-	return string(out), err
-}
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
+)
 
 func TestCurl(t *testing.T) {
 	e := newEnv(t)
@@ -46,7 +28,7 @@ func TestCurl(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := curl(t, tt.args...)
+			out, err := servertest.Curl(t, tt.args...)
 			if tt.wantErr {
 				if err == nil {
 					t.Errorf("curl %s = %q, want a failure", strings.Join(tt.args, " "), out)
