@@ -78,18 +78,20 @@ func TestLoadKeys(t *testing.T) {
 				t.Errorf("Hostname = %q, want web.lab.test", s.Hostname)
 			}
 		}},
-		{"ports", "services:\n  web:\n    image: a/b\n    ports:\n      - \"80\"\n      - \"0.0.0.0:8443:443\"\n      - \"10.0.0.5:53:53/udp\"\n      - \"[::]:8080:8080\"\n      - target: 9000\n        host_ip: 127.0.0.2\n        published: \"19000\"\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
+		{"ports", "services:\n  web:\n    image: a/b\n    ports:\n      - \"80\"\n      - \"0.0.0.0:8443:443\"\n      - \"10.0.0.5:53:53/udp\"\n      - \"[::]:8080:8080\"\n      - target: 9000\n        host_ip: 127.0.0.2\n        published: \"19000\"\n      - target: 9001\n        host_ip: \"0::\"\n      - target: 9002\n        host_ip: \"::ffff:0.0.0.0\"\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
 			want := []spec.Port{
 				{Port: 80, Proto: "tcp", HostIP: "127.0.0.1"},
 				{Port: 443, Proto: "tcp", HostIP: "127.0.0.1", HostPort: 8443},
 				{Port: 53, Proto: "udp", HostIP: "10.0.0.5", HostPort: 53},
 				{Port: 8080, Proto: "tcp", HostIP: "::1", HostPort: 8080},
 				{Port: 9000, Proto: "tcp", HostIP: "127.0.0.2", HostPort: 19000},
+				{Port: 9001, Proto: "tcp", HostIP: "::1"},
+				{Port: 9002, Proto: "tcp", HostIP: "127.0.0.1"},
 			}
 			if s := tb.Server("web"); !reflect.DeepEqual(s.Ports, want) {
 				t.Errorf("Ports = %+v, want %+v", s.Ports, want)
 			}
-			if !containsWarning(ws, "80/tcp, 443/tcp, 8080/tcp published on 127.0.0.1") {
+			if !containsWarning(ws, "80/tcp, 443/tcp, 8080/tcp, 9001/tcp, 9002/tcp published on 127.0.0.1") {
 				t.Errorf("warnings = %v, want one naming the narrowed ports", ws)
 			}
 		}},

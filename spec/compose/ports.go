@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,19 +42,26 @@ func (m *mapper) ports(s *spec.Server, svc types.ServiceConfig) {
 			}
 			p.HostPort = n
 		}
-		switch host := pc.HostIP; {
+		host := strings.Trim(pc.HostIP, "[]")
+		ip, err := netip.ParseAddr(host)
+		ip = ip.Unmap()
+		if host != "" && err != nil {
+			m.errorf(s.Name, "ports", field, "host IP %s is not an IP address", quote(pc.HostIP))
+			continue
+		}
+		switch {
 		case m.opts.PublishAllInterfaces && host == "":
 			p.HostIP = "0.0.0.0"
 		case m.opts.PublishAllInterfaces:
-			p.HostIP = host
-		case host == "" || host == "0.0.0.0":
+			p.HostIP = ip.String()
+		case host == "" || ip.Is4() && ip.IsUnspecified():
 			p.HostIP = "127.0.0.1"
 			narrowed = append(narrowed, p.Key())
-		case host == "::" || host == "[::]":
+		case ip.IsUnspecified():
 			p.HostIP = "::1"
 			narrowed = append(narrowed, p.Key())
 		default:
-			p.HostIP = strings.Trim(host, "[]")
+			p.HostIP = ip.String()
 		}
 		s.Ports = append(s.Ports, p)
 	}
