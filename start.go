@@ -119,8 +119,8 @@ func start(ctx context.Context, c *config, project string) (_ *Bed, err error) {
 	if c.keep {
 		// The containers stay; the testbed command finds them by label and
 		// by this record.
-		if err := bringup.Record(dir, m, p.SpecHash); err != nil {
-			return nil, errors.Join(err, eng.Remove(context.WithoutCancel(ctx), lifecycle.RemoveOptions{Project: project}))
+		if err := bringup.Record(ctx, eng, p, dir, m); err != nil {
+			return nil, err
 		}
 		closeEngine(eng)
 		return b, nil

@@ -114,7 +114,7 @@ func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upF
 		return nil, err
 	}
 	if keep {
-		if err := bringup.Record(dir, m, p.SpecHash); err != nil {
+		if err := bringup.Record(ctx, drv, p, dir, m); err != nil {
 			return nil, err
 		}
 	}

@@ -63,13 +63,22 @@ func Up(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, o O
 }
 
 // Record writes what `testbed env`, `ps`, `down` and `reap` read of a
-// project left up on an engine: its endpoints and its spec hash.
-func Record(dir string, m *endpoints.Manifest, specHash string) error {
-	if err := endpoints.Write(dir, m); err != nil {
-		return err
+// project left up on an engine: its endpoints and its spec hash. A project
+// that cannot be recorded could not be found again by its state, so Record
+// then removes what this run made of it from eng and returns both errors.
+func Record(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, m *endpoints.Manifest) error {
+	err := endpoints.Write(dir, m)
+	if err == nil {
+		if err = endpoints.WriteSpecHash(dir, p.SpecHash); err != nil {
+			err = fmt.Errorf("write spec hash: %w", err)
+		}
 	}
-	if err := endpoints.WriteSpecHash(dir, specHash); err != nil {
-		return fmt.Errorf("write spec hash: %w", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	rm := eng.Remove(context.WithoutCancel(ctx), lifecycle.RemoveOptions{Project: p.Project, Owner: p.Labels[plan.LabelOwner]})
+	if rm != nil {
+		rm = fmt.Errorf("remove the unrecorded project: %w", rm)
+	}
+	return errors.Join(fmt.Errorf("record project %s in %s: %w", p.Project, dir, err), rm)
 }
