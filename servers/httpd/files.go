@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -30,23 +31,27 @@ type tree struct {
 
 type node struct {
 	dir      bool
-	data     []byte
+	data     []byte // the content, unless pattern
+	pattern  bool   // the content is size bytes of the byte pattern
+	size     int64
 	ctype    string
 	etag     string
 	children []string // names, sorted
 }
 
-// fileContents are the files of the tree, by path.
+// patternFiles are the files of the tree made of the byte pattern, by path,
+// with their sizes. They are generated as they are read, so an idle server
+// holds none of their bytes.
+var patternFiles = map[string]int64{"large-1m.bin": LargeFileSize}
+
+// fileContents are the other files of the tree, by path.
 func fileContents() map[string][]byte {
-	large := make([]byte, LargeFileSize)
-	Pattern(large, 0)
 	return map[string][]byte{
 		"hello.txt": []byte("Hello, testbed!\n"),
 		"index.html": []byte("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>testbed</title></head>\n" +
 			"<body><h1>It works!</h1><p>This is /files/index.html of the testbed http server.</p></body></html>\n"),
 		"utf8.txt":         []byte("UTF-8: héllo wörld, Ελληνικά, русский, 日本語, emoji 🙂\n"),
 		"empty.txt":        {},
-		"large-1m.bin":     large,
 		"dir/nested.txt":   []byte("nested file in /files/dir/\n"),
 		"dir/sub/deep.txt": []byte("deep file in /files/dir/sub/\n"),
 	}
@@ -60,33 +65,46 @@ func newTree() *tree {
 	t := &tree{nodes: map[string]*node{"": {dir: true}}}
 	for p, data := range fileContents() {
 		sum := sha256.Sum256(data)
-		t.nodes[p] = &node{
-			data:  data,
-			ctype: contentType(p),
-			etag:  `"` + hex.EncodeToString(sum[:8]) + `"`,
-		}
-		// Make the parents and link each child once.
-		for child := p; child != ""; {
-			parent := path.Dir(child)
-			if parent == "." {
-				parent = ""
-			}
-			pn, ok := t.nodes[parent]
-			if !ok {
-				pn = &node{dir: true}
-				t.nodes[parent] = pn
-			}
-			name := path.Base(child)
-			if !slices.Contains(pn.children, name) {
-				pn.children = append(pn.children, name)
-			}
-			child = parent
-		}
+		t.add(p, &node{data: data, size: int64(len(data)), ctype: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`})
+	}
+	for p, size := range patternFiles {
+		// The content is a function of the size alone, and so is the tag.
+		t.add(p, &node{pattern: true, size: size, ctype: contentType(p), etag: fmt.Sprintf(`"pattern%d-%d"`, patternPeriod, size)})
 	}
 	for _, n := range t.nodes {
 		sort.Strings(n.children)
 	}
 	return t
+}
+
+// add puts file n at slash path p, making its parent directories.
+func (t *tree) add(p string, n *node) {
+	t.nodes[p] = n
+	// Make the parents and link each child once.
+	for child := p; child != ""; {
+		parent := path.Dir(child)
+		if parent == "." {
+			parent = ""
+		}
+		pn, ok := t.nodes[parent]
+		if !ok {
+			pn = &node{dir: true}
+			t.nodes[parent] = pn
+		}
+		name := path.Base(child)
+		if !slices.Contains(pn.children, name) {
+			pn.children = append(pn.children, name)
+		}
+		child = parent
+	}
+}
+
+// content reads file n from the start.
+func (n *node) content() io.ReadSeeker {
+	if n.pattern {
+		return &patternReader{size: n.size}
+	}
+	return bytes.NewReader(n.data)
 }
 
 func contentType(name string) string {
@@ -115,7 +133,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", n.ctype)
 		h.Set("ETag", n.etag)
-		http.ServeContent(w, r, "", filesModTime, bytes.NewReader(n.data))
+		http.ServeContent(w, r, "", filesModTime, n.content())
 		return
 	}
 	if rel != "" && !strings.HasSuffix(rel, "/") {
@@ -147,7 +165,7 @@ func (t *tree) listing(urlPath string, n *node) []byte {
 		if c.dir {
 			href, label = href+"/", label+"/"
 		} else {
-			size = fmt.Sprintf(" (%d bytes)", len(c.data))
+			size = fmt.Sprintf(" (%d bytes)", c.size)
 		}
 		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a>%s</li>\n", href, label, size)
 	}
