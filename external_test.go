@@ -15,13 +15,16 @@ import (
 
 // externalGoMod is a module outside the project that requires it, the way
 // users do, with a replace directive to this checkout.
+// externalGoMod is what `go get` and `go mod tidy` give such a module:
+// testbed and, as indirect requirements, what testbed requires (%REQUIRE%,
+// this module's own go.mod without its module line).
 const externalGoMod = `module example.com/usetestbed
-
-go 1.26
 
 require github.com/testbed-dev/testbed v0.0.0
 
 replace github.com/testbed-dev/testbed => %ROOT%
+
+%REQUIRE%
 `
 
 // externalTest is that module's test: a shared testbed from TestMain, and
@@ -101,7 +104,15 @@ func TestExternalModule(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("go.mod", strings.ReplaceAll(externalGoMod, "%ROOT%", root))
+	own, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, require, ok := strings.Cut(string(own), "\n")
+	if !ok || !strings.HasPrefix(string(own), "module ") {
+		t.Fatalf("%s/go.mod does not start with its module line", root)
+	}
+	write("go.mod", strings.NewReplacer("%ROOT%", root, "%REQUIRE%", require).Replace(externalGoMod))
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +127,7 @@ func TestExternalModule(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-run", run, ".")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "TMPDIR="+tmp,
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off", "TMPDIR="+tmp,
 			"PROJECTS_FILE="+projects, "TESTBED_DRIVER=", "TESTBED_KEEP=")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
