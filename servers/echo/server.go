@@ -65,29 +65,18 @@ func (s *Server) Close() error {
 }
 
 // serveStream accepts on l and runs handle on each connection, closing it
-// afterwards.
+// afterwards. Temporary accept failures (out of file descriptors) are logged
+// and retried after a pause that Close interrupts.
 func (s *Server) serveStream(service string, l net.Listener, handle func(net.Conn)) error {
-	if !s.track.AddListener(l) {
-		_ = l.Close()
-		return nil
+	log := s.log.With("service", service)
+	err := s.track.Serve(l, log, func(c net.Conn) {
+		log.Debug("connection", "remote", c.RemoteAddr().String())
+		handle(c)
+	})
+	if err != nil {
+		return fmt.Errorf("serve %s on %s: %w", service, l.Addr(), err)
 	}
-	defer func() {
-		s.track.RemoveListener(l)
-		_ = l.Close()
-	}()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.track.Closed() {
-				return nil
-			}
-			return fmt.Errorf("serve %s on %s: accept: %w", service, l.Addr(), err)
-		}
-		s.log.Debug("connection", "service", service, "remote", c.RemoteAddr().String())
-		if !s.track.Go(c, func() { handle(c) }) {
-			return nil
-		}
-	}
+	return nil
 }
 
 // maxDatagram is the largest UDP payload read.

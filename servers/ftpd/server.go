@@ -180,39 +180,21 @@ func checkLogin(login string) error {
 // Root returns the directory holding the served tree.
 func (s *Server) Root() string { return s.root }
 
-// Serve accepts control connections on l until [Server.Close] or a listener
-// error, and serves each in its own goroutine. It closes l when it returns.
+// Serve accepts control connections on l until [Server.Close] (then it
+// returns [ErrServerClosed]) or until l is closed by someone else, and serves
+// each in its own goroutine. Temporary accept failures, such as running out
+// of file descriptors, are logged and retried after a pause that Close
+// interrupts. It closes l when it returns.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.track.AddListener(l) {
-		l.Close()
-		return ErrServerClosed
+	err := s.track.Serve(l, s.log, func(c net.Conn) { newSession(s, c).serve() })
+	if err != nil {
+		return fmt.Errorf("ftpd: serve %s: %w", l.Addr(), err)
 	}
-	defer s.track.RemoveListener(l)
-	defer l.Close()
-	var backoff time.Duration
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.track.Closed() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff) // transient accept failure (e.g. out of files): back off
-				continue
-			}
-			return fmt.Errorf("ftpd: accept: %w", err)
-		}
-		backoff = 0
-		if !s.serveConn(c) {
-			return ErrServerClosed
-		}
-	}
+	return ErrServerClosed
 }
 
-// serveConn starts a session on c; false (and c is closed) once the server
-// is closed.
+// serveConn starts a session on c, as Serve does for each connection; false
+// (and c is closed) once the server is closed.
 func (s *Server) serveConn(c net.Conn) bool {
 	return s.track.Go(c, func() { newSession(s, c).serve() })
 }

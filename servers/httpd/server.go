@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/conns"
 )
 
 // Defaults of [Options].
@@ -125,9 +127,10 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Serve answers plain HTTP (HTTP/1.x and HTTP/2 with prior knowledge) on l
-// until Close. It returns nil once the server is closed.
+// until Close, riding out failed accepts (too many open files) with a
+// backoff that Close cuts short. It returns nil once the server is closed.
 func (s *Server) Serve(l net.Listener) error {
-	return served(s.srv.Serve(l))
+	return served(s.srv.Serve(conns.NewListener(l, s.log)))
 }
 
 // ServeTLS answers HTTPS on l with cfg (which must hold a certificate) until
@@ -146,7 +149,7 @@ func (s *Server) ServeTLS(l net.Listener, cfg *tls.Config) error {
 	if cfg.MinVersion < tls.VersionTLS12 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
-	return served(s.srv.Serve(tls.NewListener(l, cfg)))
+	return served(s.srv.Serve(tls.NewListener(conns.NewListener(l, s.log), cfg)))
 }
 
 func served(err error) error {

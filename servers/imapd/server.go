@@ -35,7 +35,8 @@ type Options struct {
 	// TLS enables STARTTLS on [Server.Serve] listeners and is required by
 	// [Server.ServeTLS].
 	TLS *tls.Config
-	// Store holds the mail; nil means a fresh [MemoryStore].
+	// Store holds the mail; nil means a fresh [MemoryStore]. Subscriptions
+	// and \Recent flags are kept by the server, not the store.
 	Store Store
 	// Logger receives connection and error logs; nil discards them.
 	Logger *slog.Logger
@@ -52,6 +53,8 @@ type Server struct {
 	users   map[string]string
 	tls     *tls.Config
 	store   Store
+	hub     *hub           // \Recent flags and IDLE wake-ups
+	subs    *subscriptions // SUBSCRIBE and LSUB
 	log     *slog.Logger
 	idle    time.Duration
 	debug   *lockedWriter
@@ -67,6 +70,8 @@ func New(opts Options) *Server {
 		users: opts.Users,
 		tls:   opts.TLS,
 		store: opts.Store,
+		hub:   newHub(),
+		subs:  newSubscriptions(),
 		log:   opts.Logger,
 		idle:  opts.IdleTimeout,
 	}
@@ -106,34 +111,13 @@ func (s *Server) ServeTLS(l net.Listener) error {
 }
 
 func (s *Server) serve(l net.Listener, implicitTLS bool) error {
-	if !s.track.AddListener(l) {
-		l.Close()
-		return ErrServerClosed
+	// Temporary accept failures (out of file descriptors) are logged and
+	// retried after a pause that Close interrupts.
+	err := s.track.Serve(l, s.log, func(c net.Conn) { s.handle(c, implicitTLS) })
+	if err != nil {
+		return fmt.Errorf("imapd: serve %s: %w", l.Addr(), err)
 	}
-	defer s.track.RemoveListener(l)
-	defer l.Close()
-	var backoff time.Duration
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.track.Closed() {
-				return ErrServerClosed
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("imapd: accept: %w", err)
-			}
-			// Transient failure (out of file descriptors, aborted handshake):
-			// back off like net/http does rather than spin.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warn("imapd: accept failed", "err", err, "retry_in", backoff)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		if !s.track.Go(c, func() { s.handle(c, implicitTLS) }) {
-			return ErrServerClosed
-		}
-	}
+	return ErrServerClosed
 }
 
 // handle runs one connection. raw stays tracked (and is what Close closes)

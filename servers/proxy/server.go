@@ -90,9 +90,13 @@ func New(opts Options) *Server {
 }
 
 // Serve accepts proxy clients on l until Close is called (then it returns
-// nil) or l fails. It may be called for several listeners; Close closes them.
+// nil) or until l is closed by someone else. Temporary accept failures, such
+// as running out of file descriptors, are logged and retried after a pause
+// that Close interrupts ([conns.Listener]; net/http's own loop gives up on
+// errors that do not say they are temporary). It may be called for several
+// listeners; Close closes them.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.srv.Serve(l)
+	err := s.srv.Serve(conns.NewListener(l, s.log))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

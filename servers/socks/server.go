@@ -2,7 +2,6 @@ package socks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -76,40 +75,15 @@ func New(opts Options) *Server {
 }
 
 // Serve accepts SOCKS clients on l until Close is called (then it returns
-// nil) or l fails. It may be called for several listeners; Close closes them.
+// nil) or until l is closed by someone else. Temporary accept failures, such
+// as running out of file descriptors, are logged and retried after a pause
+// that Close interrupts. It may be called for several listeners; Close
+// closes them. Serve closes l when it returns.
 func (s *Server) Serve(l net.Listener) error {
-	if !s.track.AddListener(l) {
-		l.Close()
-		return nil
+	if err := s.track.Serve(l, s.log, s.handle); err != nil {
+		return fmt.Errorf("socks: serve %s: %w", l.Addr(), err)
 	}
-	defer s.track.RemoveListener(l)
-	backoff := 5 * time.Millisecond
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			if s.track.Closed() {
-				return nil
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("socks: serve %s: %w", l.Addr(), err)
-			}
-			// Out of file descriptors and the like: wait and retry.
-			s.log.Warn("socks: accept failed", "addr", l.Addr().String(), "err", err)
-			t := time.NewTimer(backoff)
-			select {
-			case <-t.C:
-			case <-s.ctx.Done():
-				t.Stop()
-				return nil
-			}
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 5 * time.Millisecond
-		if !s.track.Go(conn, func() { s.handle(conn) }) {
-			return nil
-		}
-	}
+	return nil
 }
 
 // Close stops the listeners, closes every client connection and tunnel, and

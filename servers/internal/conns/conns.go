@@ -1,6 +1,9 @@
 // Package conns is what testbed's servers share: a two-way byte relay that
-// keeps half-closes working (proxy, socks), and a tracker of listeners,
-// running handlers and open connections so that Close can end them and wait.
+// keeps half-closes working (proxy, socks); a tracker of listeners, running
+// handlers and open connections so that Close can end them and wait, with
+// the accept loop of the servers that have one ([Tracker.Serve]); and a
+// listener that rides out temporary accept failures (out of file
+// descriptors) with a backoff that Close interrupts ([Listener]).
 package conns
 
 import (
