@@ -27,6 +27,7 @@ func ftpKind() *Kind {
 			"anonymous: RETR of /pub/file-not-readable.txt answers 550; STOR, APPE and MKD allowed under /upload only",
 			"user: a home of its own, shown as /, fully writable (STOR, APPE, MKD, RMD, DELE, RNFR/RNTO, MFMT)",
 			"PASV, EPSV (and EPSV ALL), PORT and EPRT back to the client; LIST, NLST, MLSD, MLST, STAT",
+			"LIST, NLST and STAT take a glob in the last path element (LIST *.txt); STOU stores under a unique name",
 			"SIZE, MDTM, REST for RETR and STOR, TYPE A (CRLF conversion) and TYPE I, ABOR",
 			"AUTH TLS, PBSZ 0, PROT P/C when the project has a CA",
 		},

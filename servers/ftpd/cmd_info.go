@@ -58,8 +58,8 @@ func (s *session) cmdHELP(string) {
 	s.replyLines(214, "The following commands are recognized.", lines, "Help OK.")
 }
 
-// cmdSTAT without argument reports the session; with one it lists a path
-// over the control connection (RFC 959).
+// cmdSTAT without argument reports the session; with one it lists a path,
+// or what a glob matches, over the control connection (RFC 959).
 func (s *session) cmdSTAT(arg string) {
 	if arg == "" {
 		control, data := "plain text", "plain text"
@@ -79,9 +79,8 @@ func (s *session) cmdSTAT(arg string) {
 		}, "End of status")
 		return
 	}
-	vpath := resolvePath(s.cwd, stripListOptions(arg))
-	entries, err := s.view.list(vpath)
-	if err != nil {
+	entries, _, ok := s.matchEntries(arg)
+	if !ok {
 		s.reply(550, "No such file or directory.")
 		return
 	}

@@ -1,8 +1,10 @@
 package ftpd
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path"
@@ -98,20 +100,79 @@ func (s *session) store(arg string, appendMode bool) {
 		s.refuseTransfer(553, "Could not create file.")
 		return
 	}
-	defer f.Close()
 	if !appendMode && offset > 0 {
 		err := f.Truncate(offset)
 		if err == nil {
 			_, err = f.Seek(offset, io.SeekStart)
 		}
 		if err != nil {
+			f.Close()
 			s.refuseTransfer(554, "Invalid REST parameter.")
 			return
 		}
 	}
+	s.receive(f, "Ok to send data.")
+}
+
+// maxUniqueTries bounds the names STOU tries.
+const maxUniqueTries = 1000
+
+// cmdSTOU receives a file under a name no entry has yet (RFC 959 STOU),
+// chosen as vsftpd does: the argument itself when it is free, else the
+// argument followed by ".1", ".2" and so on ("STOU.1", "STOU.2"... without
+// an argument). The 150 reply names it, in the form RFC 1123 4.1.2.9
+// defines: "150 FILE: name", the name as the client would write it.
+func (s *session) cmdSTOU(arg string) {
+	s.restOffset = 0 // a new file has nothing to resume
+	if s.data == nil {
+		// Answer before creating a file that no transfer would fill.
+		s.reply(425, "Use PORT or PASV first.")
+		return
+	}
+	f, name, ok := s.createUnique(arg)
+	if !ok {
+		s.refuseTransfer(553, "Could not create file.")
+		return
+	}
+	s.receive(f, "FILE: "+name)
+}
+
+// createUnique creates the file STOU stores into and returns it with its
+// name; false when the user may not create it or creating fails.
+func (s *session) createUnique(arg string) (*os.File, string, bool) {
+	base, first := arg, 0
+	if base == "" {
+		base, first = "STOU", 1
+	}
+	for n := first; n < first+maxUniqueTries; n++ {
+		name := base
+		if n > 0 {
+			name += "." + strconv.Itoa(n)
+		}
+		vpath := resolvePath(s.cwd, name)
+		if vpath == "/" || !s.view.can(vpath, accessCreate) {
+			return nil, "", false
+		}
+		// O_EXCL: a name taken meanwhile, by another session, is skipped too.
+		f, err := s.view.openFile(vpath, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", false
+		}
+		return f, name, true
+	}
+	return nil, "", false
+}
+
+// receive copies an upload into f, which it closes, answering 150 with
+// opening once the data connection is up.
+func (s *session) receive(f *os.File, opening string) {
+	defer f.Close()
 	binary, timeout := s.binary, s.srv.dataTimeout
 	s.transfer(transferJob{
-		opening: "Ok to send data.",
+		opening: opening,
 		upload:  true,
 		work: func(dc net.Conn, progress *atomic.Int64) error {
 			var dst io.Writer = f

@@ -58,6 +58,34 @@ func TestCurl(t *testing.T) {
 			t.Errorf("uploaded file = %q, %v", got, err)
 		}
 	})
+	t.Run("anonymous listing", func(t *testing.T) {
+		got := servertest.CurlOK(t, base+"/pub/")
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(lines) != 8 || !strings.HasSuffix(lines[0], " 10MiB.bin") || !strings.HasSuffix(lines[7], " hello.txt") {
+			t.Errorf("curl listing of /pub/ = %q, want its 8 entries", got)
+		}
+	})
+	for _, tc := range []struct {
+		name, command, dir, want string
+	}{
+		{"NLST glob", "NLST *.bin", "/pub/", "10MiB.bin\n1MiB.bin\n"},
+		{"NLST glob with a directory", "NLST pub/*.bin", "/", "pub/10MiB.bin\npub/1MiB.bin\n"},
+		{"NLST glob matching nothing", "NLST *.none", "/pub/", ""},
+		{"NLST bare options", "NLST -la", "/pub/dir/", "nested.txt\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// -X sends the command in place of LIST, after changing into dir.
+			if got := servertest.CurlOK(t, "-X", tc.command, base+tc.dir); got != tc.want {
+				t.Errorf("curl -X %q %s = %q, want %q", tc.command, tc.dir, got, tc.want)
+			}
+		})
+	}
+	t.Run("LIST glob with options", func(t *testing.T) {
+		got := servertest.CurlOK(t, "-X", "LIST -la ?MiB.bin", base+"/pub/")
+		if !strings.HasPrefix(got, "-rw-r--r--") || !strings.HasSuffix(got, " 1048576 Jan  1  2020 1MiB.bin\n") || strings.Count(got, "\n") != 1 {
+			t.Errorf("curl -X \"LIST -la ?MiB.bin\" = %q, want the one line of 1MiB.bin", got)
+		}
+	})
 	t.Run("user listing", func(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(srv.Root(), homeDir, DefaultUser, "mine.txt"), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)

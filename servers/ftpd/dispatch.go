@@ -64,7 +64,7 @@ func commandTable() map[string]commandSpec {
 		"RETR": {run: (*session).cmdRETR, needArg: true},
 		"STOR": {run: (*session).cmdSTOR, needArg: true},
 		"APPE": {run: (*session).cmdAPPE, needArg: true},
-		"STOU": {run: notImplemented},
+		"STOU": {run: (*session).cmdSTOU},
 		"ABOR": {run: (*session).cmdABOR, preLogin: true},
 		"LIST": {run: (*session).cmdLIST},
 		"NLST": {run: (*session).cmdNLST},

@@ -76,7 +76,7 @@ func TestReplyCodes(t *testing.T) {
 			{"STRU R", 504, ""},
 			{"ALLO 1000", 202, ""},
 			{"SITE CHMOD 777 x", 502, ""},
-			{"STOU", 502, ""},
+			{"STOU", 425, "PASV"}, // no data connection set up: refused before any file is made
 			{"SIZE /pub/hello.txt", 213, fmt.Sprint(len(helloText))},
 			{"SIZE /pub/dir", 550, ""},
 			{"MDTM /pub/hello.txt", 213, "20200101120000"},

@@ -2,9 +2,7 @@ package ftpd
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -86,8 +84,20 @@ func deterministicBytes(name string, n int) []byte {
 	return out[:n:n]
 }
 
-// pubFiles returns the files of /pub, SHA256SUMS included.
-func pubFiles() []treeFile {
+// sha256Sums is /pub/SHA256SUMS: the SHA-256 of each of summedFiles, in
+// sha256sum's format. It is written out rather than computed so that no
+// server start hashes 11 MiB; TestSHA256SUMS recomputes it and fails, with
+// the new text to paste here, when the tree changes and it does not.
+const sha256Sums = `c98c24b677eff44860afea6f493bbaec5bb1c4cbb209c6fc2bbb47f66ff2ad31  hello.txt
+be02611892057f9d3d1d430b7bd643a2eb47db1ceeb042a624e16459196eba84  README
+e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  empty.txt
+d04e976dc6f858094dce5ee123454a25505896dcaec0c92c3cab79c7839283fb  dir/nested.txt
+21e9eb30f5a60d825ec9487d7b946d048bab599b81dff4a18b14c0602391321f  1MiB.bin
+54517ce24e65307ef83cfeed457e81b0ce1e2044962bfa224033e48bbfcd71d5  10MiB.bin
+`
+
+// summedFiles returns the files of /pub that SHA256SUMS lists, in its order.
+func summedFiles() []treeFile {
 	files := []treeFile{
 		{"pub/hello.txt", []byte(helloText)},
 		{"pub/README", []byte(readmeText)},
@@ -97,16 +107,15 @@ func pubFiles() []treeFile {
 	for _, b := range binarySizes {
 		files = append(files, treeFile{"pub/" + b.name, deterministicBytes(b.name, b.size)})
 	}
-	var sums strings.Builder
-	for _, f := range files {
-		sum := sha256.Sum256(f.data)
-		fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), strings.TrimPrefix(f.path, "pub/"))
-	}
-	files = append(files,
-		treeFile{"pub/SHA256SUMS", []byte(sums.String())},
+	return files
+}
+
+// pubFiles returns the files of /pub, SHA256SUMS included.
+func pubFiles() []treeFile {
+	return append(summedFiles(),
+		treeFile{"pub/SHA256SUMS", []byte(sha256Sums)},
 		treeFile{"pub/file-not-readable.txt", []byte(secretText)},
 	)
-	return files
 }
 
 // layoutTree writes the anonymous tree and one home per login under root,
