@@ -68,7 +68,7 @@ func (p *Policy) DialContext(ctx context.Context, network, address string) (net.
 	}
 	var first error
 	for _, a := range addrs {
-		p.logger().Debug("dial", "destination", address, "address", a)
+		p.logDial(address, a)
 		c, err := d.DialContext(ctx, network, a)
 		if err == nil {
 			return c, nil
@@ -148,7 +148,7 @@ func (p *Policy) targets(ctx context.Context, network, host string, port int) ([
 }
 
 func (p *Policy) forbid(host string, port int, why string) error {
-	p.logger().Info("destination refused", "host", host, "port", port, "reason", why)
+	p.logRefused(host, port, why)
 	return fmt.Errorf("%s: %w", why, ErrForbidden)
 }
 
@@ -216,11 +216,20 @@ func (p *Policy) isTestbedName(name string) bool {
 	return d != "" && (name == d || strings.HasSuffix(name, "."+d))
 }
 
-func (p *Policy) logger() *slog.Logger {
-	if p.Logger == nil {
-		return slog.New(slog.DiscardHandler)
+// logDial logs a connection attempt at Debug. Without a Logger it costs
+// nothing: the check comes before any argument is boxed for slog.
+func (p *Policy) logDial(destination, address string) {
+	if p.Logger != nil {
+		p.Logger.Debug("dial", "destination", destination, "address", address)
 	}
-	return p.Logger
+}
+
+// logRefused logs a refused destination at Info; like logDial, it costs
+// nothing without a Logger.
+func (p *Policy) logRefused(host string, port int, why string) {
+	if p.Logger != nil {
+		p.Logger.Info("destination refused", "host", host, "port", port, "reason", why)
+	}
 }
 
 // normalName lower-cases a DNS name and drops a trailing dot.
