@@ -23,6 +23,7 @@ func imapKind() *Kind {
 		Endpoints: []string{
 			"LOGIN and AUTHENTICATE PLAIN (SASL-IR); LITERAL+, IDLE, NAMESPACE, UNSELECT",
 			"mailboxes INBOX, Sent, Trash; INBOX holds 4 seeded messages (UIDVALIDITY 1, UIDs 1-4), one multipart",
+			"CREATE, DELETE, RENAME (hierarchy \"/\"), SUBSCRIBE/UNSUBSCRIBE; IDLE pushes other sessions' changes; \\Recent",
 			"SELECT/EXAMINE, LIST/LSUB, STATUS, FETCH and UID FETCH (ENVELOPE, BODYSTRUCTURE, BODY[...] with partials)",
 			"SEARCH, STORE, COPY, APPEND, EXPUNGE, CLOSE; changes live in memory until the server stops",
 		},

@@ -216,8 +216,9 @@ func TestClientMailbox(t *testing.T) {
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("Fetch(FLAGS) = %v", err)
 		}
-		if !slices.Equal(msgs[0].Flags, []imap.Flag{imap.FlagFlagged}) {
-			t.Errorf("Fetch(FLAGS) = %v, want [\\Flagged]", msgs[0].Flags)
+		// This session selected INBOX first: its messages are \Recent here.
+		if want := []imap.Flag{imap.FlagFlagged, `\Recent`}; !slices.Equal(msgs[0].Flags, want) {
+			t.Errorf("Fetch(FLAGS) = %v, want %v", msgs[0].Flags, want)
 		}
 	})
 
@@ -251,5 +252,133 @@ func TestClientMailbox(t *testing.T) {
 
 	if err := c.Logout().Wait(); err != nil {
 		t.Errorf("Logout() = %v", err)
+	}
+}
+
+// TestClientManageMailboxes creates, renames, fills, lists and deletes
+// mailboxes with go-imap's client, failures included.
+func TestClientManageMailboxes(t *testing.T) {
+	ts := startServer(t, Options{}, false)
+	c := dialClient(t, ts.plain)
+	if err := c.Login("imaptest", "password").Wait(); err != nil {
+		t.Fatalf("Login() = %v", err)
+	}
+	wantNO := func(what string, err error, code imap.ResponseCode) {
+		t.Helper()
+		var imapErr *imap.Error
+		if !errors.As(err, &imapErr) || imapErr.Type != imap.StatusResponseTypeNo || imapErr.Code != code {
+			t.Errorf("%s = %v, want NO [%s]", what, err, code)
+		}
+	}
+	list := func() map[string][]imap.MailboxAttr {
+		t.Helper()
+		data, err := c.List("", "*", nil).Collect()
+		if err != nil {
+			t.Fatalf("List() = %v", err)
+		}
+		out := map[string][]imap.MailboxAttr{}
+		for _, d := range data {
+			if d.Delim != '/' {
+				t.Errorf("List() delimiter of %s = %q, want /", d.Mailbox, d.Delim)
+			}
+			out[d.Mailbox] = d.Attrs
+		}
+		return out
+	}
+
+	// The client sends non-ASCII names in modified UTF-7 and decodes them back.
+	for _, name := range []string{"Projects/2024", "Entwürfe"} {
+		if err := c.Create(name, nil).Wait(); err != nil {
+			t.Fatalf("Create(%q) = %v", name, err)
+		}
+	}
+	got := list()
+	for _, name := range []string{"INBOX", "Sent", "Trash", "Projects/2024", "Entwürfe"} {
+		if attrs, ok := got[name]; !ok || slices.Contains(attrs, imap.MailboxAttrNoSelect) {
+			t.Errorf("List() = %v, want selectable %q", got, name)
+		}
+	}
+	if attrs := got["Projects"]; !slices.Contains(attrs, imap.MailboxAttrNoSelect) || !slices.Contains(attrs, imap.MailboxAttrHasChildren) {
+		t.Errorf("List() attributes of Projects = %v, want \\Noselect \\HasChildren", attrs)
+	}
+
+	wantNO("Create(existing)", c.Create("Projects/2024", nil).Wait(), imap.ResponseCodeAlreadyExists)
+	wantNO("Delete(INBOX)", c.Delete("INBOX").Wait(), imap.ResponseCodeCannot)
+	wantNO("Delete(missing)", c.Delete("Nowhere").Wait(), imap.ResponseCodeNonExistent)
+	wantNO("Rename(to existing)", c.Rename("Sent", "Trash", nil).Wait(), imap.ResponseCodeAlreadyExists)
+	_, err := c.Select("Nowhere", nil).Wait()
+	wantNO("Select(missing)", err, imap.ResponseCodeNonExistent)
+	_, err = c.Status("Nowhere", &imap.StatusOptions{NumMessages: true}).Wait()
+	wantNO("Status(missing)", err, imap.ResponseCodeNonExistent)
+
+	// APPEND and COPY into the new mailboxes, then rename one.
+	body := []byte("Subject: filed\r\n\r\nfiled away\r\n")
+	app := c.Append("Projects/2024", int64(len(body)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}})
+	if _, err := app.Write(body); err != nil {
+		t.Fatalf("Append write = %v", err)
+	}
+	if err := app.Close(); err != nil {
+		t.Fatalf("Append close = %v", err)
+	}
+	if _, err := app.Wait(); err != nil {
+		t.Fatalf("Append(Projects/2024) = %v", err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatalf("Select(INBOX) = %v", err)
+	}
+	if _, err := c.Copy(imap.SeqSetNum(2, 4), "Entwürfe").Wait(); err != nil {
+		t.Fatalf("Copy() = %v", err)
+	}
+	_, err = c.Copy(imap.SeqSetNum(1), "Nowhere").Wait()
+	wantNO("Copy(to missing)", err, imap.ResponseCodeTryCreate)
+	if err := c.Rename("Projects", "Work", nil).Wait(); err == nil {
+		t.Errorf("Rename(\\Noselect level) = nil, want an error")
+	}
+	if err := c.Create("Projects", nil).Wait(); err != nil {
+		t.Fatalf("Create(Projects) = %v", err)
+	}
+	if err := c.Rename("Projects", "Work", nil).Wait(); err != nil {
+		t.Fatalf("Rename(Projects, Work) = %v", err)
+	}
+
+	st, err := c.Status("Work/2024", &imap.StatusOptions{NumMessages: true, NumUnseen: true}).Wait()
+	if err != nil || *st.NumMessages != 1 || *st.NumUnseen != 0 {
+		t.Errorf("Status(Work/2024) = %+v, %v, want 1 message, 0 unseen", st, err)
+	}
+	mb, err := c.Select("Entwürfe", nil).Wait()
+	if err != nil || mb.NumMessages != 2 {
+		t.Fatalf("Select(Entwürfe) = %+v, %v, want 2 messages", mb, err)
+	}
+	msgs, err := c.Fetch(imap.SeqSetNum(1, 2), &imap.FetchOptions{Envelope: true, Flags: true}).Collect()
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("Fetch() = %d messages, %v", len(msgs), err)
+	}
+	if msgs[0].Envelope.Subject != "Meeting notes" || msgs[1].Envelope.Subject != "Lunch?" {
+		t.Errorf("copied subjects = %q, %q", msgs[0].Envelope.Subject, msgs[1].Envelope.Subject)
+	}
+	// Copies are new to the mailbox: \Recent to this first session.
+	if !slices.Contains(msgs[0].Flags, `\Recent`) {
+		t.Errorf("copied flags = %v, want \\Recent", msgs[0].Flags)
+	}
+
+	if err := c.Unsubscribe("Work").Wait(); err != nil {
+		t.Errorf("Unsubscribe() = %v", err)
+	}
+	if err := c.Subscribe("Work").Wait(); err != nil {
+		t.Errorf("Subscribe() = %v", err)
+	}
+	wantNO("Subscribe(missing)", c.Subscribe("Nowhere").Wait(), imap.ResponseCodeNonExistent)
+
+	if err := c.Unselect().Wait(); err != nil {
+		t.Fatalf("Unselect() = %v", err)
+	}
+	for _, name := range []string{"Work/2024", "Work", "Entwürfe"} {
+		if err := c.Delete(name).Wait(); err != nil {
+			t.Errorf("Delete(%q) = %v", name, err)
+		}
+	}
+	got = list()
+	if len(got) != 3 {
+		t.Errorf("List() after DELETE = %v, want INBOX, Sent, Trash", got)
 	}
 }

@@ -42,6 +42,7 @@ func (s *session) cmdAppend(c *command) status {
 		}
 		return s.storeFailure("APPEND", err)
 	}
+	s.srv.hub.changed(s.user, name)
 	if s.state == stateSelected && s.sel.name == name {
 		if st, failed := s.sync(); failed {
 			return st
@@ -70,10 +71,18 @@ func (s *session) cmdCopy(c *command) status {
 		}
 		return s.storeFailure("COPY", err)
 	}
+	copied := 0
 	for _, m := range msgs {
-		if _, err := s.srv.store.Append(s.ctx, s.user, dest, m.Message); err != nil {
-			return s.storeFailure("COPY", err)
+		if _, err = s.srv.store.Append(s.ctx, s.user, dest, m.Message); err != nil {
+			break
 		}
+		copied++
+	}
+	if copied > 0 {
+		s.srv.hub.changed(s.user, dest)
+	}
+	if err != nil {
+		return s.storeFailure("COPY", err)
 	}
 	if dest == s.sel.name {
 		if st, failed := s.sync(); failed {

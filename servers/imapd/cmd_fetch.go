@@ -33,6 +33,7 @@ func (s *session) cmdFetch(c *command) status {
 	if failed {
 		return st
 	}
+	seenSet := false
 	for _, m := range msgs {
 		flagsChanged := false
 		if setsSeen && !s.sel.readOnly && !hasFlag(m.Flags, flagSeen) {
@@ -41,6 +42,7 @@ func (s *session) cmdFetch(c *command) status {
 				m.Flags = flags
 				s.sel.flags[m.UID] = strings.Join(flags, " ")
 				flagsChanged = true
+				seenSet = true
 			}
 		}
 		out := items
@@ -51,6 +53,9 @@ func (s *session) cmdFetch(c *command) status {
 		writeFetchResponse(&b, m, out)
 		b.WriteString("\r\n")
 		s.bw.Write(b.Bytes())
+	}
+	if seenSet {
+		s.srv.hub.changed(s.user, s.sel.name)
 	}
 	return respOK("", c.name+" completed")
 }
@@ -84,7 +89,7 @@ func writeFetchResponse(b *bytes.Buffer, m seqMessage, items []fetchItem) {
 		b.WriteByte(' ')
 		switch it.kind {
 		case fetchFlags:
-			writeFlags(b, m.Flags)
+			writeFlags(b, m.flags())
 		case fetchUID:
 			b.WriteString(strconv.FormatUint(uint64(m.UID), 10))
 		case fetchInternalDate:

@@ -6,9 +6,8 @@ import (
 	"strings"
 )
 
-const delimiter = "/"
-
-// cmdList runs LIST and LSUB; every mailbox counts as subscribed.
+// cmdList runs LIST and LSUB. A name above mailboxes that is not one
+// itself (left by a DELETE, or made by CREATE a/b) shows as \Noselect.
 func (s *session) cmdList(c *command) status {
 	if len(c.args) != 2 || !c.args[0].isString() || !c.args[1].isString() {
 		return respBAD("%s needs a reference and a mailbox pattern", c.name)
@@ -24,23 +23,88 @@ func (s *session) cmdList(c *command) status {
 	if err != nil {
 		return s.storeFailure(c.name, err)
 	}
-	for _, name := range names {
+	exists := map[string]bool{}
+	parents := map[string]bool{} // names with mailboxes below them
+	for _, n := range names {
+		exists[n] = true
+		for _, a := range ancestors(n) {
+			parents[a] = true
+		}
+	}
+	levels := map[string]bool{} // LSUB: unsubscribed levels above subscribed names
+	attrs := func(name string) string {
+		if levels[name] {
+			return `\Noselect`
+		}
+		var a []string
+		if !exists[name] {
+			a = append(a, `\Noselect`)
+		}
+		switch {
+		case parents[name]:
+			a = append(a, `\HasChildren`)
+		case exists[name]:
+			a = append(a, `\HasNoChildren`)
+		}
+		return strings.Join(a, " ")
+	}
+	var listed []string
+	if c.name == "LIST" {
+		listed = names
+		for p := range parents {
+			if !exists[p] {
+				listed = append(listed, p)
+			}
+		}
+	} else {
+		if listed, err = s.srv.subs.list(s.user, s.storeMailboxes); err != nil {
+			return s.storeFailure(c.name, err)
+		}
+		if strings.HasSuffix(pattern, "%") {
+			// The levels above subscribed names that % stops at are shown,
+			// as \Noselect when not subscribed (RFC 3501 section 6.3.9).
+			subscribed := map[string]bool{}
+			for _, n := range listed {
+				subscribed[n] = true
+			}
+			for _, n := range listed {
+				for _, a := range ancestors(n) {
+					if !subscribed[a] {
+						levels[a] = true
+					}
+				}
+			}
+			for a := range levels {
+				listed = append(listed, a)
+			}
+		}
+	}
+	sortMailboxes(listed)
+	for _, name := range listed {
 		if !matchMailbox(ref+pattern, name) {
 			continue
 		}
 		var b bytes.Buffer
-		b.WriteString(c.name + ` (\HasNoChildren) "` + delimiter + `" `)
+		b.WriteString(c.name + " (" + attrs(name) + `) "` + delimiter + `" `)
 		writeAString(&b, name)
 		s.untagged(b.String())
 	}
 	return respOK("", c.name+" completed")
 }
 
+// storeMailboxes lists the user's mailboxes, to subscribe to on first use.
+func (s *session) storeMailboxes() ([]string, error) {
+	return s.srv.store.Mailboxes(s.ctx, s.user)
+}
+
 // matchMailbox matches a LIST pattern: '*' matches anything, '%' anything
-// but the hierarchy delimiter. INBOX matches case-insensitively.
+// but the hierarchy delimiter. INBOX matches case-insensitively, also as
+// the first level of a name.
 func matchMailbox(pattern, name string) bool {
-	if name == "INBOX" && len(pattern) >= 5 && strings.EqualFold(pattern[:5], "INBOX") {
-		pattern = "INBOX" + pattern[5:]
+	if name == "INBOX" || isBelow(name, "INBOX") {
+		if len(pattern) >= 5 && strings.EqualFold(pattern[:5], "INBOX") {
+			pattern = "INBOX" + pattern[5:]
+		}
 	}
 	// prev[j]: pattern[:i] matches name[:j], one row at a time.
 	prev := make([]bool, len(name)+1)
@@ -85,8 +149,13 @@ func (s *session) cmdStatus(c *command) status {
 		switch item := strings.ToUpper(it.s); item {
 		case "MESSAGES":
 			n = uint32(len(mb.Messages))
-		case "RECENT":
-			n = 0
+		case "RECENT": // those the next session to look will see \Recent
+			floor := s.srv.hub.claimRecent(s.user, name, mb.UIDValidity, 0, false)
+			for _, m := range mb.Messages {
+				if m.UID > floor {
+					n++
+				}
+			}
 		case "UIDNEXT":
 			n = mb.UIDNext
 		case "UIDVALIDITY":
@@ -118,10 +187,20 @@ func (s *session) cmdNamespace(c *command) status {
 	return respOK("", "NAMESPACE completed")
 }
 
-// cmdSubscribe accepts SUBSCRIBE and UNSUBSCRIBE; every mailbox is subscribed.
+// cmdSubscribe runs SUBSCRIBE, for existing mailboxes, and UNSUBSCRIBE.
 func (s *session) cmdSubscribe(c *command) status {
 	if len(c.args) != 1 || !c.args[0].isString() {
 		return respBAD("%s needs a mailbox name", c.name)
+	}
+	name := mailboxName(c.args[0].s)
+	on := c.name == "SUBSCRIBE"
+	if on {
+		if _, err := s.srv.store.Mailbox(s.ctx, s.user, name); err != nil {
+			return s.storeFailure(c.name, err)
+		}
+	}
+	if err := s.srv.subs.set(s.user, name, on, s.storeMailboxes); err != nil {
+		return s.storeFailure(c.name, err)
 	}
 	return respOK("", c.name+" completed")
 }

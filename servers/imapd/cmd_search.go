@@ -236,8 +236,7 @@ func parseSearchKey(args []arg, i *int, depth int) (matcher, error) {
 	return func(m *searchMsg) bool { return set.contains(m.seq, m.count) }, nil
 }
 
-// flagKeys are the search keys that test flags alone. No message is
-// \Recent for this server, so NEW and RECENT match nothing.
+// flagKeys are the search keys that test flags alone.
 var flagKeys = map[string]matcher{
 	"ALL":        func(*searchMsg) bool { return true },
 	"ANSWERED":   flagIs(flagAnswered, true),
@@ -250,9 +249,9 @@ var flagKeys = map[string]matcher{
 	"UNDRAFT":    flagIs(flagDraft, false),
 	"UNFLAGGED":  flagIs(flagFlagged, false),
 	"UNSEEN":     flagIs(flagSeen, false),
-	"NEW":        func(*searchMsg) bool { return false },
-	"RECENT":     func(*searchMsg) bool { return false },
-	"OLD":        func(*searchMsg) bool { return true },
+	"NEW":        func(m *searchMsg) bool { return m.recent && !hasFlag(m.Flags, flagSeen) },
+	"RECENT":     func(m *searchMsg) bool { return m.recent },
+	"OLD":        func(m *searchMsg) bool { return !m.recent },
 }
 
 func flagIs(flag string, want bool) matcher {

@@ -7,14 +7,6 @@ import (
 	"strings"
 )
 
-// mailboxName canonicalises INBOX, which is case-insensitive.
-func mailboxName(name string) string {
-	if strings.EqualFold(name, "INBOX") {
-		return "INBOX"
-	}
-	return name
-}
-
 // storeFailure turns a store error into a tagged NO.
 func (s *session) storeFailure(op string, err error) status {
 	switch {
@@ -22,6 +14,10 @@ func (s *session) storeFailure(op string, err error) status {
 		return respNO("NONEXISTENT", "Mailbox does not exist")
 	case errors.Is(err, ErrNoMessage):
 		return respNO("", "Message no longer exists")
+	case errors.Is(err, ErrMailboxExists):
+		return respNO("ALREADYEXISTS", "Mailbox already exists")
+	case errors.Is(err, ErrNotAllowed):
+		return respNO("CANNOT", op+" not allowed")
 	}
 	s.log.Error("imapd: store failed", "op", op, "user", s.user, "err", err)
 	return respNO("SERVERBUG", op+" failed")
@@ -39,7 +35,8 @@ func (s *session) cmdSelect(c *command) status {
 		return s.storeFailure(c.name, err)
 	}
 	sel := &selection{name: name, readOnly: c.name == "EXAMINE", uidValidity: mb.UIDValidity,
-		flags: map[uint32]string{}}
+		flags: map[uint32]string{}, recent: map[uint32]bool{}}
+	sel.claimRecent(s.srv.hub, s.user, mb.Messages)
 	keywords := map[string]bool{}
 	firstUnseen := 0
 	for i, m := range mb.Messages {
@@ -69,7 +66,7 @@ func (s *session) cmdSelect(c *command) status {
 		s.untagged("OK [PERMANENTFLAGS " + b.String() + "] Flags permitted")
 	}
 	s.untagged(fmt.Sprintf("%d EXISTS", len(sel.uids)))
-	s.untagged("0 RECENT")
+	s.untagged(fmt.Sprintf("%d RECENT", len(sel.recent)))
 	if firstUnseen > 0 {
 		s.untagged(fmt.Sprintf("OK [UNSEEN %d] First unseen message", firstUnseen))
 	}
@@ -82,7 +79,8 @@ func (s *session) cmdSelect(c *command) status {
 	return respOK("READ-WRITE", c.name+" completed")
 }
 
-// cmdClose runs CLOSE (which expunges a read-write mailbox silently) and UNSELECT.
+// cmdClose runs CLOSE (which expunges a read-write mailbox silently) and
+// UNSELECT. Closing a mailbox that is gone just leaves it.
 func (s *session) cmdClose(c *command) status {
 	if len(c.args) != 0 {
 		return respBAD("%s takes no arguments", c.name)
@@ -90,8 +88,16 @@ func (s *session) cmdClose(c *command) status {
 	sel := s.sel
 	s.sel, s.state = nil, stateAuthenticated
 	if c.name == "CLOSE" && !sel.readOnly {
-		if _, err := s.srv.store.Expunge(s.ctx, s.user, sel.name); err != nil {
+		mb, err := s.srv.store.Mailbox(s.ctx, s.user, sel.name)
+		if errors.Is(err, ErrNoMailbox) || err == nil && mb.UIDValidity != sel.uidValidity {
+			return respOK("", "CLOSE completed")
+		}
+		gone, err := s.srv.store.Expunge(s.ctx, s.user, sel.name)
+		if err != nil {
 			return s.storeFailure("CLOSE", err)
+		}
+		if len(gone) > 0 {
+			s.srv.hub.changed(s.user, sel.name)
 		}
 	}
 	return respOK("", c.name+" completed")
@@ -104,36 +110,18 @@ func (s *session) cmdExpunge(c *command) status {
 	if s.sel.readOnly {
 		return respNO("READ-ONLY", "Mailbox is read-only")
 	}
-	if _, err := s.srv.store.Expunge(s.ctx, s.user, s.sel.name); err != nil {
+	if _, st, failed := s.selectedMailbox(); failed {
+		return st
+	}
+	gone, err := s.srv.store.Expunge(s.ctx, s.user, s.sel.name)
+	if err != nil {
 		return s.storeFailure("EXPUNGE", err)
+	}
+	if len(gone) > 0 {
+		s.srv.hub.changed(s.user, s.sel.name)
 	}
 	if st, failed := s.sync(); failed {
 		return st
 	}
 	return respOK("", "EXPUNGE completed")
-}
-
-// cmdIdle waits for DONE (RFC 2177); changes are reported when it ends.
-func (s *session) cmdIdle(c *command) status {
-	if len(c.args) != 0 {
-		return respBAD("IDLE takes no arguments")
-	}
-	s.writeLine("+ idling")
-	if err := s.flush(); err != nil {
-		return respBAD("%v", err)
-	}
-	line, err := s.r.readLine()
-	if err != nil {
-		s.state = stateLogout
-		return respBAD("%v", err)
-	}
-	if !strings.EqualFold(string(line), "DONE") {
-		return respBAD("expected DONE")
-	}
-	if s.state == stateSelected {
-		if st, failed := s.sync(); failed {
-			return st
-		}
-	}
-	return respOK("", "IDLE terminated")
 }

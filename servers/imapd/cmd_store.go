@@ -40,6 +40,9 @@ func (s *session) cmdStore(c *command) status {
 	if failed {
 		return st
 	}
+	if len(msgs) > 0 {
+		defer s.srv.hub.changed(s.user, s.sel.name)
+	}
 	for _, m := range msgs {
 		newFlags, err := s.srv.store.SetFlags(s.ctx, s.user, s.sel.name, m.UID, op, flags)
 		if err != nil {
@@ -55,7 +58,7 @@ func (s *session) cmdStore(c *command) status {
 			fmt.Fprintf(&b, "UID %d ", m.UID)
 		}
 		b.WriteString("FLAGS ")
-		writeFlags(&b, newFlags)
+		writeFlags(&b, withRecent(newFlags, m.recent))
 		b.WriteByte(')')
 		s.untagged(b.String())
 	}

@@ -44,3 +44,47 @@ func TestCurl(t *testing.T) {
 		}
 	})
 }
+
+// TestCurlMailboxes manages mailboxes with curl's custom requests, uploads
+// into a new one and reads the message back, in order.
+func TestCurlMailboxes(t *testing.T) {
+	ts := startServer(t, Options{}, false)
+	base := "imap://imaptest:password@" + ts.plain
+	msg := "Subject: uploaded\r\n\r\nby curl\r\n"
+	upload := filepath.Join(t.TempDir(), "msg.eml")
+	if err := os.WriteFile(upload, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{base + "/", "-X", "CREATE Projects/2024"}, ""},
+		{[]string{base + "/"}, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\Noselect \\HasChildren) \"/\" Projects\r\n" +
+			"* LIST (\\HasNoChildren) \"/\" Projects/2024\r\n* LIST (\\HasNoChildren) \"/\" Sent\r\n* LIST (\\HasNoChildren) \"/\" Trash\r\n"},
+		{[]string{base + "/", "-X", `LSUB "" P*`}, "* LSUB (\\HasNoChildren) \"/\" Projects/2024\r\n"},
+		{[]string{base + "/", "-X", "RENAME Projects/2024 Archive"}, ""},
+		{[]string{"-T", upload, base + "/Archive"}, ""},
+		{[]string{base + "/", "-X", "STATUS Archive (MESSAGES RECENT UIDNEXT)"}, "* STATUS Archive (MESSAGES 1 RECENT 1 UIDNEXT 2)\r\n"},
+		{[]string{base + "/Archive;UID=1"}, msg},
+		{[]string{base + "/", "-X", "DELETE Archive"}, ""},
+		{[]string{base + "/", "-X", "SUBSCRIBE Sent"}, ""},
+		{[]string{base + "/", "-X", `LIST "" *`}, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\HasNoChildren) \"/\" Sent\r\n* LIST (\\HasNoChildren) \"/\" Trash\r\n"},
+	}
+	for _, st := range steps {
+		if got := servertest.CurlOK(t, st.args...); got != st.want {
+			t.Errorf("curl %s =\n%q\nwant\n%q", strings.Join(st.args, " "), got, st.want)
+		}
+	}
+	// curl fails a custom request answered NO, and a URL naming no mailbox.
+	for _, args := range [][]string{
+		{base + "/", "-X", "DELETE INBOX"},
+		{base + "/", "-X", "CREATE Sent"},
+		{base + "/", "-X", "SELECT Nowhere"},
+		{base + "/Nowhere;UID=1"},
+	} {
+		if out, err := servertest.Curl(t, args...); err == nil {
+			t.Errorf("curl %s = %q, want a failure", strings.Join(args, " "), out)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func Example() {
 	// * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
 	// * OK [PERMANENTFLAGS ()] No permanent flags permitted
 	// * 4 EXISTS
-	// * 0 RECENT
+	// * 4 RECENT
 	// * OK [UNSEEN 2] First unseen message
 	// * OK [UIDVALIDITY 1] UIDs valid
 	// * OK [UIDNEXT 5] Predicted next UID

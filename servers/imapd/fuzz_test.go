@@ -88,6 +88,7 @@ var sessionSeeds = []string{
 	"a STARTTLS\r\n\x16\x03\x01\x00\x05hello",
 	"a LOGIN imaptest password\r\nb LIST \"\" *\r\nc STATUS INBOX (MESSAGES UNSEEN)\r\nd SELECT Sent\r\ne COPY 1 INBOX\r\nf CLOSE\r\n",
 	"a LOGIN {99999999}\r\n",
+	"a LOGIN imaptest password\r\nb CREATE x/y/\r\nc RENAME x/y z\r\nd SELECT z\r\ne IDLE\r\nDONE\r\nf RENAME INBOX w\r\ng DELETE z\r\nh LSUB \"\" %\r\ni UNSUBSCRIBE w\r\n",
 }
 
 // FuzzSession runs whole sessions over net.Pipe with arbitrary client

@@ -3,16 +3,26 @@ package imapd
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 )
 
-// MemoryStore is an in-memory [Store]. Every user gets, on first use, an
-// INBOX seeded with [SeedMessages] and empty Sent and Trash mailboxes.
-// Nothing is persisted.
+// MemoryStore is an in-memory [Store] and [MailboxEditor]. Every user gets,
+// on first use, an INBOX seeded with [SeedMessages] and empty Sent and Trash
+// mailboxes. Nothing is persisted.
 type MemoryStore struct {
 	mu    sync.Mutex
-	users map[string]map[string]*memMailbox
+	users map[string]*memUser
+}
+
+// memUser is one user's mailboxes.
+type memUser struct {
+	boxes map[string]*memMailbox
+	// nextValidity is the UIDVALIDITY of the next mailbox made. Every
+	// mailbox gets its own and keeps it when renamed, so a name never shows
+	// two different mailboxes under one UIDVALIDITY.
+	nextValidity uint32
 }
 
 type memMailbox struct {
@@ -21,29 +31,34 @@ type memMailbox struct {
 	messages    []Message
 }
 
-// SeedUIDValidity is the UIDVALIDITY of every mailbox of a [MemoryStore].
+// SeedUIDValidity is the UIDVALIDITY of every seeded INBOX of a
+// [MemoryStore]. Sent and Trash get the next values, and mailboxes created
+// later larger ones still.
 const SeedUIDValidity = 1
 
-// seededMailboxes are the mailboxes every user has, in LIST order.
+// seededMailboxes are the mailboxes every user starts with, in LIST order.
 var seededMailboxes = []string{"INBOX", "Sent", "Trash"}
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store         = (*MemoryStore)(nil)
+	_ MailboxEditor = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty store that seeds users as they appear.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{users: map[string]map[string]*memMailbox{}}
+	return &MemoryStore{users: map[string]*memUser{}}
 }
 
 // user returns user's mailboxes, seeding them on first use. mu is held.
-func (s *MemoryStore) user(name string) map[string]*memMailbox {
+func (s *MemoryStore) user(name string) *memUser {
 	if u, ok := s.users[name]; ok {
 		return u
 	}
-	u := map[string]*memMailbox{}
+	u := &memUser{boxes: map[string]*memMailbox{}, nextValidity: SeedUIDValidity}
 	for _, mb := range seededMailboxes {
-		u[mb] = &memMailbox{uidValidity: SeedUIDValidity, uidNext: 1}
+		u.create(mb)
 	}
-	inbox := u["INBOX"]
+	inbox := u.boxes["INBOX"]
 	for _, m := range SeedMessages(name) {
 		m.UID = inbox.uidNext
 		inbox.uidNext++
@@ -53,25 +68,100 @@ func (s *MemoryStore) user(name string) map[string]*memMailbox {
 	return u
 }
 
+// create adds an empty mailbox with a new UIDVALIDITY.
+func (u *memUser) create(name string) *memMailbox {
+	mb := &memMailbox{uidValidity: u.nextValidity, uidNext: 1}
+	u.nextValidity++
+	u.boxes[name] = mb
+	return mb
+}
+
 func (s *MemoryStore) mailbox(user, name string) (*memMailbox, error) {
-	mb, ok := s.user(user)[name]
+	mb, ok := s.user(user).boxes[name]
 	if !ok {
 		return nil, fmt.Errorf("mailbox %q: %w", name, ErrNoMailbox)
 	}
 	return mb, nil
 }
 
-// Mailboxes lists user's mailboxes.
+// Mailboxes lists user's mailboxes: INBOX first, each followed by the
+// mailboxes below it.
 func (s *MemoryStore) Mailboxes(_ context.Context, user string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for _, name := range seededMailboxes {
-		if _, ok := s.user(user)[name]; ok {
-			out = append(out, name)
+	out := slices.Collect(maps.Keys(s.user(user).boxes))
+	sortMailboxes(out)
+	return out, nil
+}
+
+// CreateMailbox adds an empty mailbox.
+func (s *MemoryStore) CreateMailbox(_ context.Context, user, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.user(user)
+	if _, ok := u.boxes[name]; ok {
+		return fmt.Errorf("create %q: %w", name, ErrMailboxExists)
+	}
+	u.create(name)
+	return nil
+}
+
+// DeleteMailbox removes a mailbox other than INBOX, leaving those below it.
+func (s *MemoryStore) DeleteMailbox(_ context.Context, user, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name == "INBOX" {
+		return fmt.Errorf("delete INBOX: %w", ErrNotAllowed)
+	}
+	u := s.user(user)
+	if _, ok := u.boxes[name]; !ok {
+		return fmt.Errorf("delete %q: %w", name, ErrNoMailbox)
+	}
+	delete(u.boxes, name)
+	return nil
+}
+
+// RenameMailbox renames a mailbox and those below it; renaming INBOX moves
+// its messages to a new mailbox.
+func (s *MemoryStore) RenameMailbox(_ context.Context, user, from, to string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.user(user)
+	src, ok := u.boxes[from]
+	switch {
+	case !ok:
+		return fmt.Errorf("rename %q: %w", from, ErrNoMailbox)
+	case from != "INBOX" && (to == from || isBelow(to, from)):
+		return fmt.Errorf("rename %q to %q: %w", from, to, ErrNotAllowed)
+	}
+	if from == "INBOX" {
+		if _, taken := u.boxes[to]; taken {
+			return fmt.Errorf("rename INBOX to %q: %w", to, ErrMailboxExists)
+		}
+		dst := u.create(to)
+		dst.uidNext = src.uidNext
+		dst.messages, src.messages = src.messages, nil
+		return nil
+	}
+	moved := map[string]*memMailbox{}
+	for name, mb := range u.boxes {
+		if name == from || isBelow(name, from) {
+			moved[to+name[len(from):]] = mb
 		}
 	}
-	return out, nil
+	for name := range u.boxes {
+		if name == from || isBelow(name, from) {
+			continue
+		}
+		if _, clash := moved[name]; clash {
+			return fmt.Errorf("rename %q to %q: %q: %w", from, to, name, ErrMailboxExists)
+		}
+	}
+	maps.DeleteFunc(u.boxes, func(name string, _ *memMailbox) bool {
+		return name == from || isBelow(name, from)
+	})
+	maps.Copy(u.boxes, moved)
+	return nil
 }
 
 // Mailbox returns a snapshot of one mailbox.

@@ -176,11 +176,12 @@ func TestRawStates(t *testing.T) {
 func TestRawSelectAndFetch(t *testing.T) {
 	ts := startServer(t, Options{}, false)
 	c := loggedIn(t, ts.plain)
+	// The first session to select a mailbox gets its messages as \Recent.
 	expectLines(t, "SELECT", c.cmd("a", "SELECT inbox"), []string{
 		`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`,
 		`* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted`,
 		`* 4 EXISTS`,
-		`* 0 RECENT`,
+		`* 4 RECENT`,
 		`* OK [UNSEEN 2] First unseen message`,
 		`* OK [UIDVALIDITY 1] UIDs valid`,
 		`* OK [UIDNEXT 5] Predicted next UID`,
@@ -192,9 +193,9 @@ func TestRawSelectAndFetch(t *testing.T) {
 		want []string
 	}{
 		{"fast", "FETCH 1 FAST", []string{
-			`* 1 FETCH (FLAGS (\Seen) INTERNALDATE " 2-Jan-2024 09:00:00 +0000" RFC822.SIZE 371)`}},
+			`* 1 FETCH (FLAGS (\Seen \Recent) INTERNALDATE " 2-Jan-2024 09:00:00 +0000" RFC822.SIZE 371)`}},
 		{"uid range", "UID FETCH 2:* FLAGS", []string{
-			`* 2 FETCH (UID 2 FLAGS ())`, `* 3 FETCH (UID 3 FLAGS (\Flagged))`, `* 4 FETCH (UID 4 FLAGS ())`}},
+			`* 2 FETCH (UID 2 FLAGS (\Recent))`, `* 3 FETCH (UID 3 FLAGS (\Flagged \Recent))`, `* 4 FETCH (UID 4 FLAGS (\Recent))`}},
 		{"uid beyond the last", "UID FETCH 9:* UID", []string{`* 4 FETCH (UID 4)`}},
 		{"list of numbers", "FETCH 1,3 UID", []string{`* 1 FETCH (UID 1)`, `* 3 FETCH (UID 3)`}},
 		{"envelope", "FETCH 2 ENVELOPE", []string{`* 2 FETCH (ENVELOPE ("Wed, 03 Jan 2024 10:00:00 +0000" "Meeting notes" ` +
@@ -251,19 +252,20 @@ func TestRawSeenAndStore(t *testing.T) {
 	expectLines(t, "FETCH read-only", got, []string{"* 2 FETCH (BODY[TEXT]<0> {5}\r\nNotes)", "b OK FETCH completed"})
 	expectLines(t, "STORE read-only", c.cmd("c", `STORE 2 +FLAGS \Seen`)[:1], []string{"c NO [READ-ONLY] Mailbox is read-only"})
 
-	c.cmd("d", "SELECT INBOX")
+	// EXAMINE left the messages \Recent for this SELECT.
+	expectLines(t, "SELECT", c.cmd("d", "SELECT INBOX")[3:4], []string{"* 4 RECENT"})
 	expectLines(t, "FETCH peek", c.cmd("e", "FETCH 2 (FLAGS BODY.PEEK[TEXT]<0.5>)"),
-		[]string{"* 2 FETCH (FLAGS () BODY[TEXT]<0> {5}\r\nNotes)", "e OK FETCH completed"})
+		[]string{"* 2 FETCH (FLAGS (\\Recent) BODY[TEXT]<0> {5}\r\nNotes)", "e OK FETCH completed"})
 	expectLines(t, "FETCH sets seen", c.cmd("f", "FETCH 2 BODY[TEXT]<0.5>"),
-		[]string{"* 2 FETCH (BODY[TEXT]<0> {5}\r\nNotes FLAGS (\\Seen))", "f OK FETCH completed"})
+		[]string{"* 2 FETCH (BODY[TEXT]<0> {5}\r\nNotes FLAGS (\\Seen \\Recent))", "f OK FETCH completed"})
 
 	steps := []struct {
 		cmd  string
 		want []string
 	}{
-		{`STORE 4 +FLAGS (\Flagged \Answered)`, []string{`* 4 FETCH (FLAGS (\Answered \Flagged))`}},
-		{`STORE 4 -FLAGS \Answered`, []string{`* 4 FETCH (FLAGS (\Flagged))`}},
-		{`UID STORE 4 FLAGS (\Draft $Label1)`, []string{`* 4 FETCH (UID 4 FLAGS ($Label1 \Draft))`}},
+		{`STORE 4 +FLAGS (\Flagged \Answered)`, []string{`* 4 FETCH (FLAGS (\Answered \Flagged \Recent))`}},
+		{`STORE 4 -FLAGS (\Answered \Recent)`, []string{`* 4 FETCH (FLAGS (\Flagged \Recent))`}},
+		{`UID STORE 4 FLAGS (\Draft $Label1)`, []string{`* 4 FETCH (UID 4 FLAGS ($Label1 \Draft \Recent))`}},
 		{`STORE 1:* +FLAGS.SILENT (\Deleted)`, nil},
 		{`SEARCH DELETED`, []string{`* SEARCH 1 2 3 4`}},
 		{`STORE 2:4 -FLAGS.SILENT \Deleted`, nil},
@@ -314,7 +316,9 @@ func TestRawSearch(t *testing.T) {
 		{"SEARCH SENTON 3-Jan-2024", "* SEARCH 2"},
 		{"SEARCH CHARSET UTF-8 SUBJECT {7+}\r\nreport!", "* SEARCH"},
 		{"SEARCH CHARSET UTF-8 SUBJECT {6+}\r\nreport", "* SEARCH 3"},
-		{"SEARCH NEW", "* SEARCH"},
+		{"SEARCH NEW", "* SEARCH 2 3 4"}, // EXAMINE sees \Recent
+		{"SEARCH RECENT", "* SEARCH 1 2 3 4"},
+		{"SEARCH OLD", "* SEARCH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {
@@ -344,7 +348,7 @@ func TestRawMailboxes(t *testing.T) {
 		{`LIST "" T*`, []string{`* LIST (\HasNoChildren) "/" Trash`}},
 		{`LIST "" ""`, []string{`* LIST (\Noselect) "/" ""`}},
 		{`LSUB "" "*"`, []string{`* LSUB (\HasNoChildren) "/" INBOX`, `* LSUB (\HasNoChildren) "/" Sent`, `* LSUB (\HasNoChildren) "/" Trash`}},
-		{`STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)`, []string{`* STATUS INBOX (MESSAGES 4 RECENT 0 UIDNEXT 5 UIDVALIDITY 1 UNSEEN 3)`}},
+		{`STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)`, []string{`* STATUS INBOX (MESSAGES 4 RECENT 4 UIDNEXT 5 UIDVALIDITY 1 UNSEEN 3)`}},
 		{`STATUS Sent (MESSAGES)`, []string{`* STATUS Sent (MESSAGES 0)`}},
 		{`NAMESPACE`, []string{`* NAMESPACE (("" "/")) NIL NIL`}},
 	}
@@ -366,11 +370,11 @@ func TestRawMailboxes(t *testing.T) {
 	expectLines(t, "FETCH 1 in an empty mailbox", c.cmd("c", "FETCH 1 FLAGS"), []string{"c BAD Invalid message sequence number"})
 	c.cmd("c", "SELECT Sent")
 	expectLines(t, "FETCH appended", c.cmd("d", "FETCH 1 (UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), []string{
-		"* 1 FETCH (UID 1 FLAGS (\\Seen) INTERNALDATE \" 7-Feb-2024 10:11:12 +0100\" BODY[HEADER.FIELDS (SUBJECT)] {21}\r\nSubject: appended\r\n\r\n)",
+		"* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) INTERNALDATE \" 7-Feb-2024 10:11:12 +0100\" BODY[HEADER.FIELDS (SUBJECT)] {21}\r\nSubject: appended\r\n\r\n)",
 		"d OK FETCH completed"})
 	// APPEND to the selected mailbox reports EXISTS; COPY too.
-	expectLines(t, "APPEND selected", c.cmd("e", "APPEND Sent {3+}\r\nx\r\n"), []string{"* 2 EXISTS", "* 0 RECENT", "e OK APPEND completed"})
-	expectLines(t, "COPY", c.cmd("f", "UID COPY 1:2 Sent"), []string{"* 4 EXISTS", "* 0 RECENT", "f OK COPY completed"})
+	expectLines(t, "APPEND selected", c.cmd("e", "APPEND Sent {3+}\r\nx\r\n"), []string{"* 2 EXISTS", "* 2 RECENT", "e OK APPEND completed"})
+	expectLines(t, "COPY", c.cmd("f", "UID COPY 1:2 Sent"), []string{"* 4 EXISTS", "* 4 RECENT", "f OK COPY completed"})
 	expectLines(t, "COPY missing", c.cmd("g", "COPY 1 Nowhere"), []string{"g NO [TRYCREATE] Mailbox does not exist"})
 	expectLines(t, "CLOSE", c.cmd("h", "CLOSE"), []string{"h OK CLOSE completed"})
 	expectLines(t, "FETCH after CLOSE", c.cmd("i", "FETCH 1 FLAGS"), []string{"i BAD Please select a mailbox first"})
@@ -386,11 +390,13 @@ func TestRawTwoSessions(t *testing.T) {
 	b.cmd("b3", "EXPUNGE")
 	b.cmd("b4", "APPEND INBOX {14+}\r\nSubject: new\r\n")
 	b.cmd("b5", `STORE 3 +FLAGS.SILENT (\Answered)`) // was 4 before the expunge
+	// a selected INBOX first: the seeded messages are \Recent to it; b's
+	// APPEND is \Recent to b, which saw it first.
 	expectLines(t, "NOOP", a.cmd("a2", "NOOP"), []string{
 		"* 2 EXPUNGE",
-		`* 3 FETCH (FLAGS (\Answered))`,
+		`* 3 FETCH (FLAGS (\Answered \Recent))`,
 		"* 4 EXISTS",
-		"* 0 RECENT",
+		"* 3 RECENT",
 		"a2 OK NOOP completed",
 	})
 	expectLines(t, "UID FETCH", a.cmd("a3", "FETCH 1:* UID"), []string{

@@ -8,7 +8,10 @@ import (
 
 // Store is the mail behind a [Server]: per-user mailboxes of messages.
 // Implementations must be safe for concurrent use; the server canonicalises
-// "INBOX" (any case) before calling them.
+// "INBOX" (any case, also as the first level of a longer name) before
+// calling them. Mailbox names form a hierarchy whose levels are separated
+// by "/". A Store that also implements [MailboxEditor] lets clients create,
+// delete and rename mailboxes.
 type Store interface {
 	// Mailboxes lists the names of user's mailboxes, INBOX first.
 	Mailboxes(ctx context.Context, user string) ([]string, error)
@@ -23,10 +26,32 @@ type Store interface {
 	Append(ctx context.Context, user, mailbox string, msg Message) (uint32, error)
 }
 
+// MailboxEditor is implemented by a [Store] whose mailboxes clients can
+// create, delete and rename (RFC 3501 sections 6.3.3 to 6.3.5). The server checks the names
+// it gives new mailboxes: never empty, no empty level, no wildcard, 7-bit.
+type MailboxEditor interface {
+	// CreateMailbox adds an empty mailbox ([ErrMailboxExists] when name is
+	// taken). Its UIDVALIDITY must differ from that of any mailbox the name
+	// had before.
+	CreateMailbox(ctx context.Context, user, name string) error
+	// DeleteMailbox removes a mailbox and its messages, but not the
+	// mailboxes below it in the hierarchy ([ErrNoMailbox] when missing,
+	// [ErrNotAllowed] for INBOX).
+	DeleteMailbox(ctx context.Context, user, name string) error
+	// RenameMailbox renames from, and every mailbox below it, to to
+	// ([ErrNoMailbox] when from is missing, [ErrMailboxExists] when a new
+	// name is taken, [ErrNotAllowed] when to is below from). Renaming INBOX
+	// moves its messages to a new mailbox to and leaves INBOX empty; the
+	// mailboxes below INBOX stay where they are.
+	RenameMailbox(ctx context.Context, user, from, to string) error
+}
+
 // Errors a [Store] returns.
 var (
-	ErrNoMailbox = errors.New("no such mailbox")
-	ErrNoMessage = errors.New("no such message")
+	ErrNoMailbox     = errors.New("no such mailbox")
+	ErrNoMessage     = errors.New("no such message")
+	ErrMailboxExists = errors.New("mailbox exists")
+	ErrNotAllowed    = errors.New("not allowed")
 )
 
 // Message is one stored message.
