@@ -267,8 +267,8 @@ func legacyCases() []hostileCase {
 		c("install", "", func(v string) obj { return obj{"install": []any{"curl", v}} }),
 		c("copy[0].src", "", func(v string) obj { return obj{"copy": []any{obj{"src": v, "dst": "/x"}}} }),
 		c("copy[0].dst", "", func(v string) obj { return obj{"copy": []any{obj{"src": "index.html", "dst": v}}} }),
-		// The spec validator checks this one, in the native format's terms.
-		c("copy[0].dst|files[0].dst", "", func(v string) obj { return obj{"copy": []any{obj{"src": "index.html", "dst": "/" + v}}} }),
+		// The same rule as the native format's files[].dst, in legacy terms.
+		c("copy[0].dst", "", func(v string) obj { return obj{"copy": []any{obj{"src": "index.html", "dst": "/" + v}}} }),
 		c("copy[0].mode", "", func(v string) obj { return obj{"copy": []any{obj{"src": "index.html", "dst": "/x", "mode": v}}} }),
 		// Trusted Dockerfile text by design (see the legacy package doc):
 		// only what cannot be one instruction line is refused.
@@ -329,9 +329,9 @@ func composeCases() []hostileCase {
 		{name: "container_name", msg: "container_name", accept: "semicolon and subst backtick newline dotdot long",
 			write: write(func(v string) obj { return web(obj{"container_name": v}) })},
 		c("aliases[0]", "", func(v string) obj { return web(obj{"networks": obj{"default": obj{"aliases": []any{v}}}}) }),
-		// compose-go parses short-syntax ports itself; its message names
-		// the bad part of the value but not the service (see the report).
-		{name: "ports", msg: "compose: invalid|field \"ports[0]", write: write(func(v string) obj { return web(obj{"ports": []any{v}}) })},
+		// compose-go parses short-syntax ports itself; its error is placed
+		// on the entry that caused it.
+		c("ports[0]", "", func(v string) obj { return web(obj{"ports": []any{v}}) }),
 		c("expose[0]", "", func(v string) obj { return web(obj{"expose": []any{v}}) }),
 		c("volumes[0]", "", func(v string) obj { return web(obj{"volumes": []any{v}}) }),
 		c("volumes[0]", "", func(v string) obj {
@@ -351,7 +351,7 @@ func composeCases() []hostileCase {
 		c("healthcheck.test[2]", acceptData, func(v string) obj {
 			return web(obj{"healthcheck": obj{"test": []any{"CMD", "check", v}}})
 		}),
-		{name: "env_file", msg: "env file|open ", write: write(func(v string) obj { return web(obj{"env_file": []any{v}}) })},
+		c("env_file[0]", "", func(v string) obj { return web(obj{"env_file": []any{v}}) }),
 	}
 }
 

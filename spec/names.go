@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // IsDNSLabel reports whether s is a lowercase DNS label: a-z, 0-9 and '-',
@@ -116,33 +114,4 @@ func CheckImageRef(ref string) error {
 		return fmt.Errorf("invalid image reference %s: want [registry/]repository[:tag][@sha256:digest], repository in lowercase a-z, 0-9 and . _ -", Quote(ref))
 	}
 	return nil
-}
-
-// badRune reports a character no single-line text field may hold: control
-// characters (NUL, newline, escape, ...) and invisible format characters
-// (bidi overrides, zero-width spaces).
-func badRune(r rune) bool {
-	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
-}
-
-// checkText returns why s cannot be a single-line text value, or "".
-func checkText(s string) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	for _, r := range s {
-		if badRune(r) {
-			return fmt.Sprintf("control or invisible character %+q not allowed", r)
-		}
-	}
-	return ""
-}
-
-// checkData returns why s cannot be a data value (env value, argument), or
-// "": anything goes except NUL, which no C string can carry.
-func checkData(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		return "NUL character not allowed"
-	}
-	return ""
 }

@@ -86,12 +86,12 @@ func ParsePort(s string) (Port, error) {
 // parsePortRange reads "80" or "30000-30009" and checks the bounds.
 func parsePortRange(s string) (lo, hi int, err error) {
 	a, b, isRange := strings.Cut(s, "-")
-	if lo, err = parsePortNumber(a); err != nil {
+	if lo, err = ParsePortNumber(a); err != nil {
 		return 0, 0, err
 	}
 	hi = lo
 	if isRange {
-		if hi, err = parsePortNumber(b); err != nil {
+		if hi, err = ParsePortNumber(b); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -101,8 +101,9 @@ func parsePortRange(s string) (lo, hi int, err error) {
 	return lo, hi, nil
 }
 
-// parsePortNumber reads a decimal port number in 1-65535.
-func parsePortNumber(s string) (int, error) {
+// ParsePortNumber reads one port number written in decimal digits, in
+// 1-65535, as [ParsePort] and [Testbed.Validate] take it.
+func ParsePortNumber(s string) (int, error) {
 	if s == "" || len(s) > 6 || strings.Trim(s, "0123456789") != "" {
 		return 0, fmt.Errorf("port %s is not a number", Quote(s))
 	}

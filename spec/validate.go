@@ -258,16 +258,28 @@ func (v *validator) build(s *Server, b *Build) {
 }
 
 func (v *validator) file(s *Server, field string, f File) {
+	CheckFile(f, func(sub, msg string) { v.errorf(s, field+"."+sub, "%s", msg) })
+}
+
+// CheckFile reports each reason f cannot be copied into an image through
+// report, with the field it is about: "src" (not an existing regular file
+// or directory, or not one line of text), "dst" (see below) or "mode"
+// (above 0777). A destination must be absolute and clean, below the root,
+// without "..", and hold only A-Z a-z 0-9 / . _ - + @ (no space: nothing
+// downstream may read it as two words). [Testbed.Validate] checks every
+// [Server.Files] entry with it and other formats' loaders check their own
+// file lists with it, so all refuse the same files in the same words.
+func CheckFile(f File, report func(field, msg string)) {
 	if f.Src == "" {
-		v.errorf(s, field+".src", "empty source")
+		report("src", "empty source")
 	} else if msg := checkHostPath(f.Src, false); msg != "" {
-		v.errorf(s, field+".src", "source %s", msg)
+		report("src", "source "+msg)
 	}
 	if msg := checkContainerPath(f.Dst, false); msg != "" {
-		v.errorf(s, field+".dst", "destination %s", msg)
+		report("dst", "destination "+msg)
 	}
 	if f.Mode&^0o777 != 0 {
-		v.errorf(s, field+".mode", "mode %#o above 0777 (setuid, setgid and sticky bits are not allowed)", uint32(f.Mode))
+		report("mode", fmt.Sprintf("mode %#o above 0777 (setuid, setgid and sticky bits are not allowed)", uint32(f.Mode)))
 	}
 }
 

@@ -49,4 +49,10 @@
 // port ranges of more than [spec.MaxPortRange] ports, which compose-go
 // would expand port by port. The process environment is never read for
 // interpolation: pass it in [Options.Env].
+//
+// Every error names the compose file (with the line where known), the
+// service and the field. Where compose-go's own message says neither (a
+// short-syntax port or volume it cannot parse, an env_file, label_file,
+// extends or include file it cannot read), Load finds the entry at fault
+// and says where it is.
 package compose

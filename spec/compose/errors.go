@@ -2,9 +2,7 @@ package compose
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/testbed-dev/testbed/spec"
@@ -50,21 +48,12 @@ func quote(s string) string { return spec.Quote(s) }
 // maxForeignMsg bounds how much of a compose-go message a problem shows.
 const maxForeignMsg = 1024
 
-// foreignMsg makes a compose-go message safe to print: it quotes values
-// from the file whole and raw, so control characters are escaped (a value
-// cannot fake a line or move a terminal's cursor) and a long message is
-// cut short.
+// foreignMsg makes a compose-go message safe to print: compose-go quotes
+// values from the file whole and raw, so what spec's text rule refuses is
+// escaped with [spec.EscapeText] (a value cannot fake a line or move a
+// terminal's cursor) and a long message is cut short.
 func foreignMsg(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
+	out := spec.EscapeText(s)
 	if len(out) <= maxForeignMsg {
 		return out
 	}

@@ -28,6 +28,7 @@ func FuzzCompose(f *testing.F) {
 		"x-a: &a {image: a/b}\nservices:\n  web: {<<: *a, hostname: www, domainname: lab.test}\n",
 		"services:\n  web:\n    image: ${X:-a/b}\n    environment: [A, B=1]\n",
 		"include: [other.yml]\nservices: {}\n",
+		"services:\n  web:\n    image: a/b\n    ports: [\"x:y:z:w\", \"${P:-1}:80\"]\n    volumes: [\"\"]\n    env_file: [nope.env]\n    label_file: nope\n",
 		"services:\n  web:\n    image: [a\n",
 		"",
 	} {

@@ -57,7 +57,7 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 	if err != nil {
 		return nil, nil, err
 	}
-	project, found, err := loadProject(ctx, abs, opts)
+	project, found, err := loadProject(ctx, abs, opts, src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,8 +72,10 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 
 // loadProject runs compose-go: interpolation, env files, profiles, extends,
 // local includes, path resolution, schema and consistency checks. It also
-// returns every attribute outside [supportedPaths].
-func loadProject(ctx context.Context, paths []string, opts Options) (project *types.Project, found []finding, err error) {
+// returns every attribute outside [supportedPaths]. An error compose-go
+// gives without saying where is placed with src where it can be; env and
+// label files are read by [resolveFiles], which says where.
+func loadProject(ctx context.Context, paths []string, opts Options, src *sourceMap) (project *types.Project, found []finding, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a compose-go bug on odd input must not take testbed down
 			project, found, err = nil, nil, &spec.Error{File: paths[0], Msg: foreignMsg(fmt.Sprintf("compose file not understood: %v", r))}
@@ -93,6 +95,8 @@ func loadProject(ctx context.Context, paths []string, opts Options) (project *ty
 		cli.WithDefaultProfiles(opts.Profiles...),
 		cli.WithResolvedPaths(true),
 		cli.WithLoadOptions(loader.WithSupportedAttributes(supportedPaths(), func(f []loader.UnsupportedAttribute) { attrs = f })),
+		cli.WithoutEnvironmentResolution,
+		cli.WithoutLabelsResolution,
 	}
 	if opts.ProjectName != "" {
 		popts = append(popts, cli.WithName(opts.ProjectName))
@@ -106,11 +110,17 @@ func loadProject(ctx context.Context, paths []string, opts Options) (project *ty
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
+		if placed := src.placeForeign(err, po.Environment); placed != nil {
+			return nil, nil, placed
+		}
 		e := &spec.Error{Msg: "compose: " + foreignMsg(err.Error())}
 		if len(paths) == 1 && !strings.Contains(e.Msg, paths[0]) {
 			e.File = paths[0]
 		}
 		return nil, nil, e
+	}
+	if project, err = resolveFiles(project, src, paths[0]); err != nil {
+		return nil, nil, err
 	}
 	return project, classify(attrs), nil
 }

@@ -21,8 +21,9 @@ type at struct {
 
 // place is where a service and each of its keys are written.
 type place struct {
-	at                 // the service's own key, in the first file that has it
-	keys map[string]at // service key -> where it is written last
+	at                    // the service's own key, in the first file that has it
+	keys  map[string]at   // service key -> where it is written last
+	items map[string][]at // service key -> its list items, where the key is written last as a list
 }
 
 // sourceMap knows where services and keys are written, for messages. It is
@@ -31,6 +32,7 @@ type sourceMap struct {
 	services map[string]*place
 	order    []string      // services in the order they first appear
 	top      map[string]at // top-level keys
+	entries  []entry       // values compose-go may refuse without saying where
 }
 
 // maxFileSize bounds one compose file.
@@ -96,7 +98,7 @@ func (m *sourceMap) scanDocument(file string, root *yaml.Node) error {
 			sk, sv := v.Content[j], v.Content[j+1]
 			p := m.services[sk.Value]
 			if p == nil {
-				p = &place{at: at{file, sk.Line}, keys: map[string]at{}}
+				p = &place{at: at{file, sk.Line}, keys: map[string]at{}, items: map[string][]at{}}
 				m.services[sk.Value] = p
 				m.order = append(m.order, sk.Value)
 			}
@@ -106,15 +108,39 @@ func (m *sourceMap) scanDocument(file string, root *yaml.Node) error {
 			for n := 0; n+1 < len(sv.Content); n += 2 {
 				k, v := sv.Content[n], sv.Content[n+1]
 				p.keys[k.Value] = at{file, k.Line}
+				delete(p.items, k.Value)
+				if v.Kind == yaml.SequenceNode {
+					items := make([]at, len(v.Content))
+					for i, item := range v.Content {
+						items[i] = at{file, item.Line}
+					}
+					p.items[k.Value] = items
+				}
 				if k.Value == "ports" || k.Value == "expose" {
 					if err := checkRanges(file, sk.Value, k.Value, v); err != nil {
 						return err
 					}
 				}
+				m.entries = append(m.entries, serviceEntries(file, sk.Value, k.Value, v)...)
 			}
 		}
 	}
+	if inc, ok := mappingValue(root, "include"); ok {
+		m.entries = append(m.entries, includeEntries(file, inc)...)
+	}
 	return nil
+}
+
+// item returns where item i of a service's list key is written, when the
+// file that writes the key last writes it as a list of n items (so the
+// index is that file's); else where the key is.
+func (m *sourceMap) item(name, key string, i, n int, fallback string) at {
+	if p := m.services[name]; p != nil {
+		if items := p.items[key]; len(items) == n && i >= 0 && i < n {
+			return items[i]
+		}
+	}
+	return m.key(name, key, fallback)
 }
 
 // service returns where service is written, or the first file.

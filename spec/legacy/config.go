@@ -3,12 +3,11 @@ package legacy
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/testbed-dev/testbed/spec"
 )
@@ -140,14 +139,15 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 			}
 		case keyMaintainer:
 			s, err := stringValue(raw, false)
-			switch {
-			case err != nil:
+			if err == nil && len(s) > maxMaintainer {
+				err = fmt.Errorf("longer than %d bytes", maxMaintainer)
+			}
+			if err == nil {
+				err = spec.CheckText(s)
+			}
+			if err != nil {
 				add(key, key, "%v", err)
-			case len(s) > maxMaintainer:
-				add(key, key, "longer than %d bytes", maxMaintainer)
-			case checkLine(s, false) != "":
-				add(key, key, "%s", checkLine(s, false))
-			default:
+			} else {
 				c.maintainer = &s
 			}
 		case keyUpdate:
@@ -219,9 +219,11 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 				add(key, key, "empty: give the arguments of /post_startup.py")
 				break
 			}
+			// The words become the exec probe's argv: the rule is
+			// spec.Validate's for every argument.
 			for _, w := range words {
-				if strings.IndexByte(w, 0) >= 0 {
-					add(key, key, "NUL character not allowed")
+				if err := spec.CheckData(w); err != nil {
+					add(key, key, "%v", err)
 					words = nil
 					break
 				}
@@ -244,8 +246,8 @@ func packages(raw json.RawMessage) ([]string, error) {
 	}
 	var out []string
 	for _, item := range items {
-		if msg := checkLine(item, true); msg != "" {
-			return nil, errors.New(msg + "; install takes Debian package names only")
+		if err := checkLine(item); err != nil {
+			return nil, fmt.Errorf("%w; install takes Debian package names only", err)
 		}
 		for _, w := range strings.Fields(item) {
 			if len(w) > maxPackageName {
@@ -262,22 +264,11 @@ func packages(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-// checkLine returns why s cannot be one line of text, or "": invalid UTF-8,
-// control characters (NUL, newline, escape...) or invisible format
-// characters. Tabs pass when tabs is set.
-func checkLine(s string, tabs bool) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	for _, r := range s {
-		if r == '\t' && tabs {
-			continue
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return "control or invisible character " + quote(string(r)) + " not allowed"
-		}
-	}
-	return ""
+// checkLine is [spec.CheckText] for text where a tab separates words (a
+// package list, a Dockerfile line): the one text rule, with tabs let
+// through.
+func checkLine(s string) error {
+	return spec.CheckText(strings.ReplaceAll(s, "\t", " "))
 }
 
 // indexField names item i of a list field, like "copy[2]".

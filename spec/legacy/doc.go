@@ -25,7 +25,9 @@
 //	copy                  [{src, dst, mode}]: files (or directories) copied into the image
 //	                      through the build context, byte-exact; mode is octal digits as a
 //	                      string or number ("640", "0640", 755); dst ending in "/" means
-//	                      dst + the source's base name
+//	                      dst + the source's base name; src, dst and mode must pass
+//	                      spec.CheckFile, the native format's rule for files (dst absolute,
+//	                      clean, only A-Z a-z 0-9 / . _ - + @)
 //	docker_build_command  Dockerfile lines (a string or a list, one instruction per entry),
 //	                      appended verbatim: they are trusted Dockerfile text. Refused: FROM,
 //	                      ADD of a URL, COPY/ADD --from and RUN --mount from=... (they would
@@ -47,6 +49,9 @@
 // ensure replace the base file's; install, copy and docker_build_command
 // add to it, the base file's first (a server's copy to the same dst
 // replaces the base file's). Unknown keys and duplicate keys are errors.
+// Values the native format also has (files, ports, the ensure words, text
+// like the maintainer) are held to spec's own rules, so a directory Load
+// accepts passes [spec.Testbed.Validate] too.
 //
 // # What a server becomes
 //

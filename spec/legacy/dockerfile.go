@@ -71,8 +71,8 @@ func checkBuildLine(line string) string {
 	if strings.ContainsAny(line, "\x00\r\n") {
 		return "one Dockerfile line per entry: NUL, CR and newline are not allowed"
 	}
-	if msg := checkLine(line, true); msg != "" {
-		return msg
+	if err := checkLine(line); err != nil {
+		return err.Error()
 	}
 	t := strings.TrimSpace(line)
 	if t == "" || strings.HasPrefix(t, "#") {

@@ -57,6 +57,10 @@ func FuzzLegacyConfig(f *testing.F) {
 		for _, s := range tb.Servers {
 			checkSafeServer(t, s)
 		}
+		// Load holds values to spec's rules: what it accepts, Validate does.
+		if err := tb.Validate(nil); err != nil {
+			t.Fatalf("Load() accepted what Validate() refuses: %v", err)
+		}
 	})
 }
 

@@ -282,7 +282,8 @@ func TestLoadErrors(t *testing.T) {
 		{"install backticks", ``, "{\"version\": \"1\", \"install\": [\"`id`\"]}", "install", []string{"`id`"}},
 		{"install pipe", ``, `{"version": "1", "install": "a|b"}`, "install", []string{`"a|b"`}},
 		{"install option", ``, `{"version": "1", "install": "--allow-unauthenticated x"}`, "install", []string{`"--allow-unauthenticated"`}},
-		{"install newline", ``, `{"version": "1", "install": "a\nb"}`, "install", []string{"control"}},
+		{"install newline", ``, `{"version": "1", "install": "a\nb"}`, "install", []string{`control or invisible character '\n' not allowed; install takes Debian package names only`}},
+		{"install tab separates", ``, `{"version": "1", "install": "a\tb\u0007"}`, "install", []string{`control or invisible character '\a' not allowed`}},
 		{"install uppercase", ``, `{"version": "1", "install": "Curl"}`, "install", []string{`"Curl"`}},
 		{"install base", `{"version": "1", "install": "x>y"}`, `{}`, "install", []string{`"x>y"`}},
 		{"install number", ``, `{"version": "1", "install": 5}`, "install", []string{"want a string"}},
@@ -295,15 +296,19 @@ func TestLoadErrors(t *testing.T) {
 		{"version space", ``, `{"version": "22.04 AS x"}`, "version", []string{"not an image tag"}},
 		{"image invalid", ``, `{"image": "Evil Image"}`, "image", []string{"invalid image reference"}},
 		{"image variable", ``, `{"image": "${X}"}`, "image", []string{"invalid image reference"}},
-		{"maintainer newline", ``, `{"version": "1", "maintainer": "a\nRUN id"}`, "maintainer", []string{"control"}},
-		{"maintainer bidi", ``, `{"version": "1", "maintainer": "a\u202eb"}`, "maintainer", []string{"invisible"}},
+		{"maintainer newline", ``, `{"version": "1", "maintainer": "a\nRUN id"}`, "maintainer", []string{`control or invisible character '\n' not allowed`}},
+		{"maintainer bidi", ``, `{"version": "1", "maintainer": "a\u202eb"}`, "maintainer", []string{`control or invisible character '\u202e' not allowed`}},
+		{"maintainer tab", ``, `{"version": "1", "maintainer": "a\tb"}`, "maintainer", []string{`control or invisible character '\t' not allowed`}},
+		// U+FFFD stands in for bytes that were not UTF-8: spec refuses it in text, and so does legacy.
+		{"maintainer replacement char", ``, `{"version": "1", "maintainer": "a\ufffdb"}`, "maintainer", []string{`control or invisible character '\ufffd' not allowed`}},
 		{"update string", ``, `{"version": "1", "update": "yes"}`, "update", []string{"want true or false"}},
-		{"copy missing src", ``, `{"version": "1", "copy": [{"src": "missing.txt", "dst": "/m"}]}`, "copy[0].src", []string{"does not exist", "missing.txt"}},
+		{"copy missing src", ``, `{"version": "1", "copy": [{"src": "missing.txt", "dst": "/m"}]}`, "copy[0].src", []string{"does not exist", `(written as "missing.txt")`}},
+		{"copy src NUL", ``, `{"version": "1", "copy": [{"src": "a\u0000b", "dst": "/m"}]}`, "copy[0].src", []string{`control or invisible character '\x00' not allowed`}},
 		{"copy base missing src", `{"version": "1", "copy": [{"src": "web/a.txt", "dst": "/ok"}, {"src": "nope", "dst": "/n"}]}`, `{}`, "copy[1].src", []string{"does not exist"}},
 		{"copy relative dst", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "etc/a"}]}`, "copy[0].dst", []string{"absolute"}},
 		{"copy dotdot dst", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/etc/../../a"}]}`, "copy[0].dst", []string{`".."`}},
 		{"copy unclean dst", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/etc//a"}]}`, "copy[0].dst", []string{"clean"}},
-		{"copy dst newline", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a\nb"}]}`, "copy[0].dst", []string{"control"}},
+		{"copy dst newline", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a\nb"}]}`, "copy[0].dst", []string{`destination "/a\nb" may only hold A-Z a-z 0-9 and / . _ - + @`}},
 		{"copy bad mode", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a", "mode": "9"}]}`, "copy[0].mode", []string{"octal"}},
 		{"copy setuid", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a", "mode": "4755"}]}`, "copy[0].mode", []string{"0777"}},
 		{"copy negative mode", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a", "mode": -1}]}`, "copy[0].mode", []string{"octal"}},
@@ -327,10 +332,10 @@ func TestLoadErrors(t *testing.T) {
 		{"module duplicate", ``, `{"version": "1", "module": "other"}`, "module", []string{`server "other"`, "also used by", "other/config.json"}},
 		{"port zero", ``, `{"version": "1", "port": 0}`, "port", []string{"1-65535"}},
 		{"port big", ``, `{"version": "1", "port": [80, 70000]}`, "port", []string{"1-65535"}},
-		{"port text", ``, `{"version": "1", "port": "80; id"}`, "port", []string{"1-65535"}},
-		{"port float", ``, `{"version": "1", "port": 80.5}`, "port", []string{"1-65535"}},
+		{"port text", ``, `{"version": "1", "port": "80; id"}`, "port", []string{`port "80; id" is not a number`}},
+		{"port float", ``, `{"version": "1", "port": 80.5}`, "port", []string{`port "80.5" is not a number`}},
 		{"ensure empty", ``, `{"version": "1", "ensure": "  "}`, "ensure", []string{"empty"}},
-		{"ensure NUL", ``, `{"version": "1", "ensure": ["a\u0000b"]}`, "ensure", []string{"NUL"}},
+		{"ensure NUL", ``, `{"version": "1", "ensure": ["a\u0000b"]}`, "ensure", []string{"NUL character not allowed"}},
 		{"not an object", ``, `["version"]`, "", []string{"JSON object"}},
 	}
 	for _, tt := range tests {
@@ -362,6 +367,82 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Load holds copy entries, ports and ensure words to the rules
+// spec.Validate applies to files, ports and exec arguments: a value Load
+// refuses, Validate refuses in the same words (given natively), and a
+// value Load accepts, Validate accepts. The first cases are ones the two
+// used to disagree on: Load took them, Validate refused them later.
+func TestLoadAgreesWithValidate(t *testing.T) {
+	extra := map[string]string{"web/a.txt": "a", "web/my file.txt": "m", "web/rtl\u202e.txt": "r"}
+	tests := []struct {
+		name   string
+		cfg    string
+		field  string       // the legacy field; "" when Load accepts
+		native *spec.Server // the same value in the model, for Validate
+		want   string       // the message both give
+	}{
+		{"dst with a space", `{"copy": [{"src": "a.txt", "dst": "/etc/a b"}]}`, "copy[0].dst",
+			&spec.Server{Files: []spec.File{{Src: "a.txt", Dst: "/etc/a b"}}}, `destination "/etc/a b" may only hold A-Z a-z 0-9 and / . _ - + @`},
+		{"dst from a source name with a space", `{"copy": [{"src": "my file.txt", "dst": "/opt/"}]}`, "copy[0].dst",
+			&spec.Server{Files: []spec.File{{Src: "my file.txt", Dst: "/opt/my file.txt"}}}, `destination "/opt/my file.txt" may only hold`},
+		{"dst with shell syntax", `{"copy": [{"src": "a.txt", "dst": "/x;$(id)"}]}`, "copy[0].dst",
+			&spec.Server{Files: []spec.File{{Src: "a.txt", Dst: "/x;$(id)"}}}, `destination "/x;$(id)" may only hold`},
+		{"dst longer than PATH_MAX", `{"copy": [{"src": "a.txt", "dst": "/` + strings.Repeat("a", 5000) + `"}]}`, "copy[0].dst",
+			&spec.Server{Files: []spec.File{{Src: "a.txt", Dst: "/" + strings.Repeat("a", 5000)}}}, `longer than 4096 bytes`},
+		{"src name with a bidi override", `{"copy": [{"src": "rtl\u202e.txt", "dst": "/r"}]}`, "copy[0].src",
+			&spec.Server{Files: []spec.File{{Src: "rtl\u202e.txt", Dst: "/r"}}}, `control or invisible character '\u202e' not allowed`},
+		{"port out of range", `{"port": 65536}`, "port",
+			&spec.Server{Ports: []spec.Port{{Port: 65536, Proto: "tcp"}}}, `port 65536 out of range 1-65535`},
+		{"ensure NUL", `{"ensure": ["a\u0000"]}`, "ensure",
+			&spec.Server{Ready: &spec.Probe{Exec: &spec.ExecProbe{Command: []string{"/post_startup.py", "a\x00", "-c", "60"}}}}, `NUL character not allowed`},
+		{"accepted dst", `{"copy": [{"src": "a.txt", "dst": "/opt/a+b@c_d-e.txt"}], "port": [1, 65535], "ensure": "x y"}`, "", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, mergeFiles(extra, map[string]string{"web/config.json": tt.cfg, "config.json": `{"image": "testbed-test/busybox:local"}`}))
+			tb, err := Load(dir)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("Load() error = %v, want nil", err)
+				}
+				if err := tb.Validate(nil); err != nil {
+					t.Errorf("Validate() of what Load accepted = %v, want nil", err)
+				}
+				return
+			}
+			var se *spec.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("Load() error = %v, want a *spec.Error about %s", err, tt.field)
+			}
+			if se.Field != tt.field || se.Server != "web" || !strings.Contains(se.Msg, tt.want) {
+				t.Errorf("Load() error = %v, want server web, field %q, message with %q", err, tt.field, tt.want)
+			}
+			// The same value in the model: Validate says the same.
+			s := tt.native
+			s.Name, s.Image = "web", "testbed-test/busybox:local"
+			for i := range s.Files {
+				s.Files[i].Src = filepath.Join(dir, "web", s.Files[i].Src)
+			}
+			native := &spec.Testbed{Servers: []*spec.Server{s}}
+			verr := native.Validate(nil)
+			if !errors.As(verr, &se) || !strings.Contains(se.Msg, tt.want) {
+				t.Errorf("Validate() = %v, want a message with %q, as Load gave", verr, tt.want)
+			}
+		})
+	}
+}
+
+// mergeFiles joins file maps for writeTree; later maps win.
+func mergeFiles(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func TestLoadInstallErrorText(t *testing.T) {

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // errNull is returned for a JSON null, which every key treats as absent.
@@ -81,7 +82,8 @@ func stringList(raw json.RawMessage) (items []string, list bool, err error) {
 }
 
 // portList reads a port or a list of ports, each a number or a string of
-// digits, in 1-65535.
+// digits, read by spec.ParsePortNumber (the rule spec.Validate holds every
+// port to).
 func portList(raw json.RawMessage) ([]int, error) {
 	v, err := decode(raw)
 	if err != nil {
@@ -102,9 +104,9 @@ func portList(raw json.RawMessage) ([]int, error) {
 		default:
 			return nil, fmt.Errorf("want a port number or a list of them, got %s", kind(e))
 		}
-		n, err := strconv.Atoi(text)
-		if err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("port %s: want a number in 1-65535", quote(text))
+		n, err := spec.ParsePortNumber(text)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, n)
 	}
