@@ -16,6 +16,7 @@ import (
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/hostnet"
+	"github.com/testbed-dev/testbed/image"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/testca"
@@ -48,9 +49,9 @@ func (e *env) project(method string) string { return "tbb" + e.runID + "-" + met
 // built-in image's tag is this run's own: no other user of the engine can
 // remove it mid-run, and removing it for the cold measurement harms no one.
 func buildBinary(ctx context.Context, dir, runID string) (string, error) {
-	src, err := moduleDir(ctx)
+	src, err := image.ModuleDir(ctx) // as the bench module sees it: its replace directive, ../
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("find testbed's source: %w", err)
 	}
 	out := filepath.Join(dir, "testbed")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath",
@@ -62,16 +63,6 @@ func buildBinary(ctx context.Context, dir, runID string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/testbed in %s: %w\n%s", src, err, b)
 	}
 	return out, nil
-}
-
-// moduleDir is the testbed module's source directory, as the bench module
-// sees it (the replace directive: ../).
-func moduleDir(ctx context.Context) (string, error) {
-	b, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/testbed-dev/testbed").Output()
-	if err != nil {
-		return "", fmt.Errorf("find testbed's source with go list -m: %w", err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // cli runs the testbed binary with a project and state directory of the

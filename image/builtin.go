@@ -85,9 +85,9 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the built-in image needs a static testbed binary: the running program is not one, set %s or install Go to build it: %w", BinaryEnv, err)
 	}
-	dir, err := moduleDir(ctx, goTool)
+	dir, err := ModuleDir(ctx)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("find the source to build the server binary (run inside a module that requires %s, or set %s): %w", Module, BinaryEnv, err)
 	}
 	key, err := sourceHash(dir)
 	if err != nil {
@@ -127,16 +127,23 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 	return out, nil
 }
 
-// moduleDir finds testbed's source: the module being worked on, a replace
-// directive's folder, or the module cache.
-func moduleDir(ctx context.Context, goTool string) (string, error) {
-	cmd := exec.CommandContext(ctx, goTool, "list", "-m", "-f", "{{.Dir}}", Module)
+// ModuleDir returns the directory of testbed's module source as the go
+// command in the working directory sees it (`go list -m`): testbed itself
+// when working on it, a replace directive's folder, or the module cache
+// for a module that requires testbed. The server binary is built from
+// there; testbed's tests and the benchmark module find the source with it
+// too.
+func ModuleDir(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", Module)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	b, err := cmd.Output()
 	dir := strings.TrimSpace(string(b))
-	if err != nil || dir == "" {
-		return "", fmt.Errorf("find the source of %s to build the server binary (run inside a module that requires it, or set %s): %v %s", Module, BinaryEnv, err, strings.TrimSpace(stderr.String()))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("go list -m %s: %w: %s", Module, err, strings.TrimSpace(stderr.String()))
+	case dir == "":
+		return "", fmt.Errorf("go list -m %s: no source directory (the module is not downloaded)", Module)
 	}
 	return dir, nil
 }

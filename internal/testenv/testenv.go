@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/image"
 )
 
 // BusyboxImage is the tag of the test base image.
@@ -151,14 +153,15 @@ func Binary(t testing.TB) string {
 	return out
 }
 
-// ModuleRoot is the directory of testbed's go.mod.
+// ModuleRoot is the directory of testbed's go.mod, found as the built-in
+// image's builder finds it ([image.ModuleDir]).
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	b, err := exec.Command("go", "env", "GOMOD").Output()
+	dir, err := image.ModuleDir(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Dir(strings.TrimSpace(string(b)))
+	return dir
 }
 
 // JSON decodes b into v or fails the test.
