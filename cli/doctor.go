@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/moby/moby/client"
@@ -60,7 +61,10 @@ func (a *app) doctor(ctx context.Context) error {
 					rootless = true
 				}
 			}
-			say(true, "engine %s on %s/%s, %d CPUs, rootless=%v, IPv6 default=%v", info.Info.ServerVersion, info.Info.OSType, info.Info.Architecture, info.Info.NCPU, rootless, false)
+			say(true, "engine %s on %s/%s, %d CPUs, rootless=%v", info.Info.ServerVersion, info.Info.OSType, info.Info.Architecture, info.Info.NCPU, rootless)
+		}
+		if br, err := cli.NetworkInspect(ctx, "bridge", client.NetworkInspectOptions{}); err == nil {
+			say(true, "IPv6 on the engine's default bridge: %v (testbed publishes on 127.0.0.1)", br.Network.EnableIPv6)
 		}
 		if imgs, err := cli.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", docker.LabelImage)}); err == nil {
 			var tags []string
@@ -84,10 +88,14 @@ func (a *app) doctor(ctx context.Context) error {
 		l.Close()
 		say(true, "127.0.0.1 can be listened on")
 	}
-	if bin, err := image.ServerBinary(ctx, image.BinaryOptions{}); err != nil {
-		say(false, "static server binary for the built-in image: %v", err)
+	arch := runtime.GOARCH
+	if drv != nil && drv.Arch() != "" {
+		arch = drv.Arch()
+	}
+	if bin, err := image.ServerBinary(ctx, image.BinaryOptions{Arch: arch}); err != nil {
+		say(false, "static linux/%s server binary for the built-in image: %v", arch, err)
 	} else {
-		say(true, "static server binary for the built-in image: %s", bin)
+		say(true, "static linux/%s server binary for the built-in image: %s", arch, bin)
 	}
 	if !ok {
 		return &exitError{code: ExitFailure}

@@ -2,8 +2,10 @@ package image
 
 import (
 	"archive/tar"
+	"cmp"
 	"crypto/sha256"
 	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -196,14 +198,32 @@ func archOf(binary string) string {
 		return runtime.GOARCH
 	}
 	defer f.Close()
-	arch := map[elf.Machine]string{
-		elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64", elf.EM_386: "386", elf.EM_ARM: "arm",
-		elf.EM_PPC64: "ppc64le", elf.EM_S390: "s390x", elf.EM_RISCV: "riscv64",
-	}[f.Machine]
-	if arch == "" {
-		return runtime.GOARCH
+	return cmp.Or(elfArch(f), runtime.GOARCH)
+}
+
+// elfArch is the GOARCH name of f's machine, or "" for one testbed does
+// not know.
+func elfArch(f *elf.File) string {
+	switch f.Machine {
+	case elf.EM_X86_64:
+		return "amd64"
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_386:
+		return "386"
+	case elf.EM_ARM:
+		return "arm"
+	case elf.EM_PPC64:
+		if f.ByteOrder == binary.LittleEndian {
+			return "ppc64le"
+		}
+		return "ppc64"
+	case elf.EM_S390:
+		return "s390x"
+	case elf.EM_RISCV:
+		return "riscv64"
 	}
-	return arch
+	return ""
 }
 
 // countWriter counts what passes through.

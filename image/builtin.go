@@ -2,6 +2,7 @@ package image
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
@@ -32,16 +33,24 @@ const BuiltinName = "builtin"
 type BinaryOptions struct {
 	CacheDir string               // where built binaries are kept; "" = the user cache dir
 	Logf     func(string, ...any) // progress; nil = quiet
+	// Arch is the architecture (a GOARCH name) the binary must run on: the
+	// engine's. "" means this process's.
+	Arch string
 }
 
 // ServerBinary returns the path of a static Linux testbed binary for the
-// built-in image. In order: $TESTBED_SERVER_BINARY; the running executable
-// when it is testbed's own command built static; else one built with the Go
-// toolchain from testbed's module source (found with `go list -m`), cached
-// under a hash of that source so it is built once per change.
+// built-in image, for o.Arch. In order: $TESTBED_SERVER_BINARY; the running
+// executable when it is testbed's own command built static for that
+// architecture; else one built with the Go toolchain from testbed's module
+// source (found with `go list -m`), cross-compiled when the architecture
+// differs, cached under a hash of that source so it is built once per
+// change.
 func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
+	if o.Arch == "" {
+		o.Arch = runtime.GOARCH
+	}
 	if p := os.Getenv(BinaryEnv); p != "" {
-		if err := checkStatic(p); err != nil {
+		if err := checkBinary(p, o.Arch); err != nil {
 			return "", fmt.Errorf("%s=%s: %w", BinaryEnv, p, err)
 		}
 		return p, nil
@@ -49,7 +58,7 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 	self, err := os.Executable()
 	var selfErr error
 	if err == nil && isTestbedCommand() && runtime.GOOS == "linux" {
-		if selfErr = checkStatic(self); selfErr == nil {
+		if selfErr = checkBinary(self, o.Arch); selfErr == nil {
 			return self, nil
 		}
 	}
@@ -65,8 +74,9 @@ func isTestbedCommand() bool {
 	return ok && bi.Path == Module+"/cmd/testbed"
 }
 
-// checkStatic accepts a Linux ELF executable with no dynamic loader.
-func checkStatic(p string) error {
+// checkBinary accepts a Linux ELF executable for arch with no dynamic
+// loader.
+func checkBinary(p, arch string) error {
 	f, err := elf.Open(p)
 	if err != nil {
 		return fmt.Errorf("not a Linux executable: %w", err)
@@ -76,6 +86,9 @@ func checkStatic(p string) error {
 		if prog.Type == elf.PT_INTERP {
 			return errors.New("dynamically linked (build with CGO_ENABLED=0)")
 		}
+	}
+	if got := elfArch(f); got != arch {
+		return fmt.Errorf("built for linux/%s, and the engine runs linux/%s (build one with CGO_ENABLED=0 GOOS=linux GOARCH=%s go build ./cmd/testbed)", cmp.Or(got, "an unknown architecture"), arch, arch)
 	}
 	return nil
 }
@@ -101,20 +114,20 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 		}
 		cache = filepath.Join(base, "testbed", "bin")
 	}
-	out := filepath.Join(cache, "testbed-"+runtime.GOARCH+"-"+key[:16])
-	if checkStatic(out) == nil {
+	out := filepath.Join(cache, "testbed-"+o.Arch+"-"+key[:16])
+	if checkBinary(out, o.Arch) == nil {
 		return out, nil
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", fmt.Errorf("cache directory: %w", err)
 	}
 	if o.Logf != nil {
-		o.Logf("building the static testbed server binary from %s (once per source change)", dir)
+		o.Logf("building the static linux/%s testbed server binary from %s (once per source change)", o.Arch, dir)
 	}
 	tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
 	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/testbed")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOFLAGS=-mod=readonly", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+o.Arch, "GOFLAGS=-mod=readonly", "GOWORK=off")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -106,12 +106,3 @@ func TestBaseImages(t *testing.T) {
 		t.Errorf("BaseImages() = %v, want %v", got, want)
 	}
 }
-
-func TestCheckStatic(t *testing.T) {
-	if err := checkStatic(filepath.Join(t.TempDir(), "nope")); err == nil {
-		t.Errorf("checkStatic(missing) = nil")
-	}
-	if err := checkStatic("/bin/sh"); err == nil {
-		t.Errorf("checkStatic(/bin/sh) = nil, want dynamically linked")
-	}
-}

@@ -41,14 +41,23 @@ type Driver struct {
 	opts Options
 	log  *slog.Logger
 	api  string
+	// facts about the engine, found out in the background (one engine
+	// call that nothing else waits for), valid once factsKnown is closed.
+	facts      engineFacts
+	factsKnown chan struct{}
+}
+
+// engineFacts are what testbed needs to know of the engine beyond the
+// API version.
+type engineFacts struct {
 	// direct: this host reaches containers at their network addresses (a
 	// local, rootful engine on Linux). Probes then go straight to the
 	// server instead of through the engine's port proxy, which accepts
-	// connections even when nothing listens behind it. It is found out in
-	// the background (one engine call that nothing else waits for) and
-	// valid once directKnown is closed.
-	direct      bool
-	directKnown chan struct{}
+	// connections even when nothing listens behind it.
+	direct bool
+	// arch is the GOARCH name of the engine's machine, "" when unknown
+	// (taken to be this process's).
+	arch string
 }
 
 // New connects to the engine named by the environment (DOCKER_HOST, ...)
@@ -70,40 +79,66 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, directKnown: make(chan struct{})}
+	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, factsKnown: make(chan struct{})}
 	go func() {
-		defer close(d.directKnown)
-		d.direct = d.reachesContainers(context.WithoutCancel(ctx))
+		defer close(d.factsKnown)
+		d.facts = d.findFacts(context.WithoutCancel(ctx))
 	}()
 	return d, nil
 }
 
-// isDirect reports whether this host reaches containers at their network
-// addresses, waiting for the answer if it is still coming.
-func (d *Driver) isDirect() bool {
-	<-d.directKnown
-	return d.direct
+// engineFacts returns the facts about the engine, waiting for them if they
+// are still coming.
+func (d *Driver) engineFacts() engineFacts {
+	<-d.factsKnown
+	return d.facts
 }
 
-// reachesContainers reports whether container addresses are routable from
-// here: the engine listens on a local socket, runs Linux, is not rootless,
-// and so is this process's OS.
-func (d *Driver) reachesContainers(ctx context.Context) bool {
-	if runtime.GOOS != "linux" || !strings.HasPrefix(d.cli.DaemonHost(), "unix://") {
-		return false
-	}
+// Arch is the GOARCH name of the engine's machine, or "" when the engine
+// did not say; the built-in image is built for it.
+func (d *Driver) Arch() string { return d.engineFacts().arch }
+
+// isDirect reports whether this host reaches containers at their network
+// addresses.
+func (d *Driver) isDirect() bool { return d.engineFacts().direct }
+
+// findFacts asks the engine what it runs on. Container addresses are
+// routable from here when the engine listens on a local socket, runs
+// Linux, is not rootless, and so is this process's OS.
+func (d *Driver) findFacts(ctx context.Context) engineFacts {
 	cctx, cancel := context.WithTimeout(ctx, PingTimeout)
 	defer cancel()
 	info, err := d.cli.Info(cctx, client.InfoOptions{})
-	if err != nil || info.Info.OSType != "linux" {
-		return false
+	if err != nil {
+		d.log.Debug("engine info", "err", err)
+		return engineFacts{}
 	}
+	f := engineFacts{arch: goArch(info.Info.Architecture)}
+	f.direct = runtime.GOOS == "linux" && strings.HasPrefix(d.cli.DaemonHost(), "unix://") && info.Info.OSType == "linux"
 	for _, o := range info.Info.SecurityOptions {
 		if strings.Contains(o, "rootless") {
-			return false
+			f.direct = false
 		}
 	}
-	return true
+	return f
+}
+
+// goArch is the GOARCH name of a machine as the engine reports it (uname's
+// names, like x86_64 or aarch64), or "" for one testbed does not know.
+func goArch(machine string) string {
+	switch machine {
+	case "x86_64", "amd64":
+		return "amd64"
+	case "aarch64", "arm64":
+		return "arm64"
+	case "i386", "i686", "386":
+		return "386"
+	case "armv6l", "armv7l", "armhf", "arm":
+		return "arm"
+	case "ppc64le", "s390x", "riscv64":
+		return machine
+	}
+	return ""
 }
 
 // Name implements lifecycle.Engine.
@@ -111,7 +146,7 @@ func (d *Driver) Name() string { return "docker" }
 
 // Close releases the connection, once the background check is done.
 func (d *Driver) Close() error {
-	<-d.directKnown
+	<-d.factsKnown
 	return d.cli.Close()
 }
 

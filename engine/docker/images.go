@@ -100,7 +100,7 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 }
 
 func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string, sink progress.Sink) (string, error) {
-	bin, err := image.ServerBinary(ctx, image.BinaryOptions{CacheDir: d.opts.CacheDir, Logf: func(f string, a ...any) {
+	bin, err := image.ServerBinary(ctx, image.BinaryOptions{CacheDir: d.opts.CacheDir, Arch: d.Arch(), Logf: func(f string, a ...any) {
 		sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: fmt.Sprintf(f, a...)})
 	}})
 	if err != nil {
