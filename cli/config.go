@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/probe"
 )
 
 func (a *app) configCommand() *cobra.Command {
@@ -84,7 +85,7 @@ func planJSON(l *loaded, p *plan.Plan) any {
 			servers = append(servers, serverJSON{
 				Name: st.Server.Name, Level: i, Container: st.Container, Image: st.ImageDescription(),
 				Kind: st.Server.Builtin, Hostname: st.Hostname, Aliases: st.Aliases, Command: st.RedactedCommand(),
-				Env: env, Ports: ports, DependsOn: deps, Ready: plan.DescribeProbe(st.Probe), Timeout: st.Timeout.String(),
+				Env: env, Ports: ports, DependsOn: deps, Ready: probe.Describe(st.Probe), Timeout: st.Timeout.String(),
 				Hardened: st.Hardened,
 			})
 		}

@@ -36,6 +36,9 @@ type RemoveOptions struct {
 // Instance is a started server.
 type Instance interface {
 	probe.Target
+	// Exited says what Done and ExitCode do, for exited probes, alone or
+	// within all/any.
+	probe.ExitReporter
 	// Endpoint says how clients reach the server.
 	Endpoint(ctx context.Context) (*endpoints.Server, error)
 	// Done is closed when the server's process ends; ExitCode is valid then.

@@ -16,6 +16,7 @@ import (
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/probe"
 	"github.com/testbed-dev/testbed/progress"
 	"github.com/testbed-dev/testbed/spec"
 )
@@ -131,7 +132,10 @@ type fakeInstance struct {
 	wg    sync.WaitGroup
 }
 
-var _ lifecycle.Instance = (*fakeInstance)(nil)
+var (
+	_ lifecycle.Instance = (*fakeInstance)(nil)
+	_ probe.LogReader    = (*fakeInstance)(nil)
+)
 
 func (in *fakeInstance) run() {
 	if in.b.listenAfter != never {
@@ -259,6 +263,19 @@ func (in *fakeInstance) ExitCode() int {
 }
 
 func (in *fakeInstance) LogTail(ctx context.Context, n int) string { return in.b.log }
+
+// Logs implements probe.LogReader: the output is there from the start.
+func (in *fakeInstance) Logs(ctx context.Context) ([]byte, error) { return []byte(in.b.log), nil }
+
+// Exited implements probe.ExitReporter, as the engines do: from Done and ExitCode.
+func (in *fakeInstance) Exited(ctx context.Context) (bool, int, error) {
+	select {
+	case <-in.done:
+		return true, in.ExitCode(), nil
+	default:
+		return false, 0, nil
+	}
+}
 
 // testOwner is the owner label the tests' runs carry.
 const testOwner = "testhost/4242/99"

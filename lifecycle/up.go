@@ -169,6 +169,14 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 			return nil, context.Cause(ctx)
 		}
 	}
+	// An invalid probe fails before anything is made for the server.
+	var pr probe.Probe
+	if st.Probe != nil {
+		var err error
+		if pr, err = probe.FromSpec(st.Probe, probeTLS(o.ProbeTLS, st)); err != nil {
+			return nil, &ServerError{Server: name, Phase: "readiness", Err: err}
+		}
+	}
 	var material *TLSMaterial
 	if o.CA != nil {
 		cert, key, err := o.CA.Issue(st.TLSNames...)
@@ -184,8 +192,8 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 		return nil, &ServerError{Server: name, Phase: "start", Err: err}
 	}
 	close(me.started)
-	emit(name, progress.PhaseWait, plan.DescribeProbe(st.Probe))
-	if err := await(ctx, st, inst, o); err != nil {
+	emit(name, progress.PhaseWait, probe.Describe(st.Probe))
+	if err := await(ctx, st, pr, inst); err != nil {
 		se := &ServerError{Server: name, Phase: "readiness", Err: err}
 		if ctx.Err() == nil || errors.Is(err, probe.ErrNotReady) {
 			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -204,27 +212,13 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 	return ep, nil
 }
 
-// await waits until the step's probe passes, failing at once if the server exits.
-func await(ctx context.Context, st *plan.Step, inst Instance, o UpOptions) error {
-	if st.Probe != nil && st.Probe.Exited {
-		select {
-		case <-inst.Done():
-			if code := inst.ExitCode(); code != 0 {
-				return fmt.Errorf("exited with status %d", code)
-			}
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-time.After(st.Timeout):
-			return fmt.Errorf("%w: did not run to completion within %s", probe.ErrNotReady, st.Timeout)
-		}
-	}
-	if st.Probe == nil {
+// await waits until pr, the step's probe (nil: running is enough), passes.
+// The end of the server's process stops the wait at once, and fails it,
+// unless the probe awaits that end (an exited probe, alone or within
+// all/any): then a status 0 gets one last check, which decides.
+func await(ctx context.Context, st *plan.Step, pr probe.Probe, inst Instance) error {
+	if pr == nil {
 		return nil
-	}
-	pr, err := probe.FromSpec(st.Probe, probeTLS(o.ProbeTLS, st))
-	if err != nil {
-		return err
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -232,15 +226,27 @@ func await(ctx context.Context, st *plan.Step, inst Instance, o UpOptions) error
 	go func() {
 		select {
 		case <-inst.Done():
-			cancel(fmt.Errorf("%w while waiting to be ready (status %d)", exited, inst.ExitCode()))
+			cancel(exited)
 		case <-wctx.Done():
 		}
 	}()
-	_, err = probe.Wait(wctx, pr, inst, probe.WaitOptions{Timeout: st.Timeout})
-	if cause := context.Cause(wctx); errors.Is(cause, exited) {
-		return cause
+	_, err := probe.Wait(wctx, pr, inst, probe.WaitOptions{Timeout: st.Timeout})
+	if !errors.Is(context.Cause(wctx), exited) {
+		return err
 	}
-	return err
+	code := inst.ExitCode()
+	if code != 0 || !st.Probe.AwaitsExit() {
+		return fmt.Errorf("exited with status %d while waiting to be ready", code)
+	}
+	cctx, ccancel := context.WithTimeout(ctx, probe.DefaultAttempt)
+	defer ccancel()
+	if err := pr.Check(cctx, inst); err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return fmt.Errorf("exited with status 0, but %s did not pass: %w", pr, err)
+	}
+	return nil
 }
 
 // probeTLS verifies a server's certificate for its host name, which the

@@ -294,8 +294,101 @@ servers:
 `)
 		e := newFakeEngine(t, map[string]behaviour{"job": {listenAfter: never}})
 		_, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner})
-		if !errors.Is(err, probe.ErrNotReady) || !strings.Contains(err.Error(), "did not run to completion") {
-			t.Errorf("Up() = %v, want ErrNotReady: did not run to completion", err)
+		if !errors.Is(err, probe.ErrNotReady) || !strings.Contains(err.Error(), "has not run to completion") {
+			t.Errorf("Up() = %v, want ErrNotReady: has not run to completion", err)
 		}
 	})
+}
+
+// exited within all: or any: is an answer too: all: [exited] acts as
+// exited; any: [tcp 80, exited] passes on whichever comes first; a non-zero
+// status fails at once; all: [log, exited] needs the line in the output of
+// a job that ran to completion. A "completed" dependent starts after the
+// exit.
+func TestUpNestedExitedProbe(t *testing.T) {
+	const soon = 50 * time.Millisecond
+	tests := []struct {
+		name  string
+		ready string
+		b     behaviour
+		want  string // "" = Up succeeds; else part of its error
+	}{
+		{"all exited, status 0", "{all: [{exited: true}]}", behaviour{listenAfter: never, exitAfter: soon}, ""},
+		{"all exited, status 2", "{all: [{exited: true}]}", behaviour{listenAfter: never, exitAfter: soon, exitCode: 2}, "exited with status 2"},
+		{"all exited, still running", "{all: [{exited: true}]}", behaviour{listenAfter: never}, "has not run to completion"},
+		{"any, tcp first", "{any: [{tcp: 80}, {exited: true}]}", behaviour{}, ""},
+		{"any, exit first", "{any: [{tcp: 80}, {exited: true}]}", behaviour{listenAfter: never, exitAfter: soon}, ""},
+		{"any, exit 3", "{any: [{tcp: 80}, {exited: true}]}", behaviour{listenAfter: never, exitAfter: soon, exitCode: 3}, "exited with status 3"},
+		{"nested any", "{all: [{any: [{tcp: 80}, {exited: true}]}, {log: done}]}", behaviour{listenAfter: never, exitAfter: soon, log: "done\n"}, ""},
+		{"all log and exited", "{all: [{log: done}, {exited: true}]}", behaviour{listenAfter: never, exitAfter: soon, log: "done\n"}, ""},
+		{"all log missing", "{all: [{log: done}, {exited: true}]}", behaviour{listenAfter: never, exitAfter: soon, log: "oops\n"},
+			"exited with status 0, but all(log done, exited) did not pass: all: 1 of 2 not ready: log done"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGoroutines(t)
+			timeout := "30s"
+			if strings.Contains(tt.want, "completion") {
+				timeout = "200ms"
+			}
+			p := newPlan(t, `
+servers:
+  job:  {image: x, ready: `+tt.ready+`, timeout: `+timeout+`}
+  next: {image: x, ports: [80], timeout: 5s, depends_on: {job: {condition: completed}}}
+`)
+			e := newFakeEngine(t, map[string]behaviour{"job": tt.b})
+			start := time.Now()
+			m, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner})
+			if tt.want != "" {
+				if se := asServerError(t, err); se.Server != "job" || se.Phase != "readiness" || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Up() = %v, want job failing readiness with %q", err, tt.want)
+				}
+				if took := time.Since(start); took > 5*time.Second {
+					t.Errorf("Up() took %s to fail", took)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Up() = %v", err)
+			}
+			if _, ok := m.Servers["job"]; !ok {
+				t.Errorf("manifest lacks job")
+			}
+			if tt.b.exitAfter > 0 {
+				if next, done := e.at(e.started, "next"), e.at(e.exited, "job"); next.Before(done) {
+					t.Errorf("next started %s before job completed", done.Sub(next))
+				}
+			} else if !e.at(e.exited, "job").IsZero() {
+				t.Errorf("job exited, want it running (ready by tcp)")
+			}
+		})
+	}
+}
+
+// The waiting event shows the probe in the probe's own words, as the
+// plan's text and readiness errors do.
+func TestUpWaitEventDescribesProbe(t *testing.T) {
+	checkGoroutines(t)
+	p := newPlan(t, `
+servers:
+  job: {image: x, ready: {any: [{tcp: 80}, {health: true}, {exited: true}]}, timeout: 5s}
+`)
+	e := newFakeEngine(t, nil)
+	rec := &progress.Recorder{}
+	if _, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Sink: rec, Owner: testOwner}); err != nil {
+		t.Fatalf("Up() = %v", err)
+	}
+	want := probe.Describe(p.Step("job").Probe)
+	if want != "any(tcp 80, health, exited)" {
+		t.Errorf("probe.Describe() = %q", want)
+	}
+	for _, ev := range rec.Events {
+		if ev.Server == "job" && ev.Phase == progress.PhaseWait {
+			if ev.Detail != want {
+				t.Errorf("waiting event detail = %q, want %q", ev.Detail, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no waiting event for job in %v", order(rec))
 }

@@ -392,6 +392,7 @@ func kindHasPorts(k *catalog.Kind, ports []spec.Port) error {
 
 // onPorts keeps the parts of a kind's probe that check one of ports (a
 // server may publish only some of its kind's ports); nil when none is left.
+// Which kinds check a port, and which hold a list, is spec.ProbeKinds'.
 func onPorts(p *spec.Probe, ports []spec.Port) *spec.Probe {
 	if p == nil {
 		return nil
@@ -404,41 +405,26 @@ func onPorts(p *spec.Probe, ports []spec.Port) *spec.Probe {
 	}
 	var prune func(p *spec.Probe) *spec.Probe
 	prune = func(p *spec.Probe) *spec.Probe {
-		port := 0
-		switch {
-		case p.TCP != nil:
-			port = p.TCP.Port
-		case p.TLS != nil:
-			port = p.TLS.Port
-		case p.Echo != nil:
-			port = p.Echo.Port
-		case p.HTTP != nil:
-			port = p.HTTP.Port
-		case p.Banner != nil:
-			port = p.Banner.Port
-		case len(p.All) > 0 || len(p.Any) > 0:
-			var all, anyOf []*spec.Probe
-			for _, c := range p.All {
-				if c = prune(c); c != nil {
-					all = append(all, c)
-				}
-			}
-			for _, c := range p.Any {
-				if c = prune(c); c != nil {
-					anyOf = append(anyOf, c)
-				}
-			}
-			if len(all)+len(anyOf) == 0 {
+		if port, ok := p.Port(); ok {
+			if !keep[port] {
 				return nil
 			}
-			return &spec.Probe{All: all, Any: anyOf}
-		default:
 			return p
 		}
-		if !keep[port] {
+		list := p.List()
+		if list == nil {
+			return p
+		}
+		var kept []*spec.Probe
+		for _, c := range list {
+			if c = prune(c); c != nil {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
 			return nil
 		}
-		return p
+		return p.WithList(kept)
 	}
 	return prune(p)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/probe"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -131,11 +132,76 @@ func TestBuiltinPorts(t *testing.T) {
 	if b := p.Step("web").Ports; len(b) != 1 || b[0].HostPort != 18080 {
 		t.Errorf("ports = %+v, want only 80 on host port 18080", b)
 	}
-	if got := DescribeProbe(p.Step("web").Probe); got != "all(http GET / on 80 = 200)" {
+	if got := probe.Describe(p.Step("web").Probe); got != "all(http GET / on 80 = 200)" {
 		t.Errorf("probe = %s, want only the published port's check", got)
 	}
 	tb.Servers[0].Ports = []spec.Port{{Port: 8080, Proto: "tcp"}}
 	if _, err := New(tb, catalog.New(), Options{Project: "p"}); err == nil || !strings.Contains(err.Error(), "listens on 80/tcp, 443/tcp, not 8080/tcp") {
 		t.Errorf("New() with a port the kind lacks = %v", err)
+	}
+}
+
+// The plan prints a step's probe in the words progress lines and errors
+// use: the probe's own String (probe.Describe).
+func TestPlanStringProbe(t *testing.T) {
+	ready := &spec.Probe{Any: []*spec.Probe{
+		{HTTP: &spec.HTTPProbe{Port: 8080, Path: "/healthz"}},
+		{Exec: &spec.ExecProbe{Command: []string{"check", "--full"}}},
+		{Health: true},
+		{Exited: true},
+	}}
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "app", Image: "x", Ports: []spec.Port{{Port: 8080, Proto: "tcp"}}, Ready: ready}}}
+	p, err := New(tb, catalog.New(), Options{Project: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "    ready      any(http GET /healthz on 8080 = 200-399, exec [\"check\" \"--full\"], health, exited) within 1m0s\n"
+	if got := p.String(); !strings.Contains(got, want) {
+		t.Errorf("String() =\n%s\nwant the line\n%s", got, want)
+	}
+}
+
+// A kind's probe keeps only what checks a published port, at any depth,
+// whatever the list kind; checks of no port (log) stay.
+func TestOnPorts(t *testing.T) {
+	tcp := func(n int) *spec.Probe { return &spec.Probe{TCP: &spec.TCPProbe{Port: n}} }
+	logp := &spec.Probe{Log: &spec.LogProbe{Pattern: "up"}}
+	in := &spec.Probe{All: []*spec.Probe{
+		{HTTP: &spec.HTTPProbe{Port: 80}},
+		{Any: []*spec.Probe{tcp(443), {Banner: &spec.BannerProbe{Port: 21, Expect: "x"}}, {Echo: &spec.TCPProbe{Port: 7}}}},
+		{Any: []*spec.Probe{tcp(443), {TLS: &spec.TCPProbe{Port: 993}}}},
+		logp,
+	}}
+	got := onPorts(in, []spec.Port{{Port: 80, Proto: "tcp"}, {Port: 7, Proto: "tcp"}})
+	if s, want := probe.Describe(got), "all(http GET / on 80 = 200-399, any(echo 7), log up)"; s != want {
+		t.Errorf("onPorts() = %s, want %s", s, want)
+	}
+	if s := probe.Describe(in); !strings.Contains(s, "tcp 443") {
+		t.Errorf("onPorts changed its input: %s", s)
+	}
+	if got := onPorts(in.All[2], []spec.Port{{Port: 80, Proto: "tcp"}}); got != nil {
+		t.Errorf("onPorts(nothing published) = %s, want nil", probe.Describe(got))
+	}
+}
+
+// Every built-in kind's probe, as planned for the kind's default server,
+// is one probe.FromSpec builds.
+func TestBuiltinProbesBuild(t *testing.T) {
+	cat := catalog.New()
+	p, err := New(cat.Default(), cat, Options{Project: "p", Container: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range p.Steps() {
+		if st.Probe == nil {
+			t.Errorf("%s: no probe", st.Server.Name)
+			continue
+		}
+		if _, err := probe.FromSpec(st.Probe, nil); err != nil {
+			t.Errorf("%s: FromSpec() = %v", st.Server.Name, err)
+		}
+	}
+	if len(p.Steps()) != len(cat.Names()) {
+		t.Errorf("default testbed has %d servers, the catalogue %d kinds", len(p.Steps()), len(cat.Names()))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/testbed-dev/testbed/probe"
 )
 
 // Redacted is what secrets are printed as.
@@ -57,7 +59,7 @@ func (s *Step) write(b *strings.Builder) {
 	if len(deps) > 0 {
 		fmt.Fprintf(b, "    depends on %s\n", strings.Join(deps, " "))
 	}
-	fmt.Fprintf(b, "    ready      %s within %s\n", DescribeProbe(s.Probe), s.Timeout)
+	fmt.Fprintf(b, "    ready      %s within %s\n", probe.Describe(s.Probe), s.Timeout)
 	if s.Hardened {
 		fmt.Fprintf(b, "    security   user %s, read-only root, cap-drop ALL (+NET_BIND_SERVICE), no-new-privileges\n", BuiltinUser)
 	}

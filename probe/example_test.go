@@ -18,5 +18,5 @@ func ExampleFromSpec() {
 	fmt.Println(err)
 	// Output:
 	// all(http GET /healthz on 8080 = 200, banner ^220  on 21) <nil>
-	// probe: tcp.port: 70000 is out of range 1-65535
+	// probe: field "tcp.port": port 70000 out of range 1-65535
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // Exec is ready when Command, run in the server (no shell), exits 0. The
@@ -40,22 +39,9 @@ func (p *Exec) Check(ctx context.Context, t Target) error {
 	return fmt.Errorf("exit code %d, no output", code)
 }
 
-// String is "exec pg_isready -U postgres", quoting arguments where needed.
-func (p *Exec) String() string {
-	parts := make([]string, len(p.Command))
-	for i, a := range p.Command {
-		parts[i] = shellish(a)
-	}
-	return strings.TrimSpace("exec " + strings.Join(parts, " "))
-}
-
-// shellish quotes a when it would not read as one word.
-func shellish(a string) string {
-	if a == "" || strings.ContainsAny(a, " \t\r\n\"'\\`$") || !strconv.CanBackquote(a) {
-		return strconv.Quote(a)
-	}
-	return a
-}
+// String is `exec ["pg_isready" "-U" "postgres"]`: the argv exactly as it
+// runs, each argument quoted, since no shell splits or expands it.
+func (p *Exec) String() string { return fmt.Sprintf("exec %q", p.Command) }
 
 // lineLimit is how much of an output line an error quotes.
 const lineLimit = 200

@@ -24,9 +24,9 @@ func (Exited) Check(ctx context.Context, t Target) error {
 	case err != nil:
 		return fmt.Errorf("exit status: %w", err)
 	case !done:
-		return errors.New("still running")
+		return errors.New("still running: has not run to completion yet")
 	case code != 0:
-		return Permanent(fmt.Errorf("exited with code %d", code))
+		return Permanent(fmt.Errorf("exited with status %d", code))
 	}
 	return nil
 }

@@ -4,11 +4,12 @@
 // HTTP GET, a TLS handshake, a greeting banner, an echoed line, a command run
 // in the server, a line in its output, the engine's healthcheck, or a clean
 // exit; [All] and [Any] combine probes. [FromSpec] builds a probe from a
-// [spec.Probe], checking every field. [Wait] repeats a probe until it
-// passes, fails for good ([ErrPermanent]) or times out ([ErrNotReady]):
-// every few milliseconds while nothing listens yet, so a server is seen
-// ready right after it opens its port, and with a growing interval once it
-// answers without being ready.
+// [spec.Probe], checking it by the rules of spec validation; [Describe]
+// shows a spec probe as people see it (the built probe's String). [Wait]
+// repeats a probe until it passes, fails for good ([ErrPermanent]) or times
+// out ([ErrNotReady]): every few milliseconds while nothing listens yet, so
+// a server is seen ready right after it opens its port, and with a growing
+// interval once it answers without being ready.
 //
 // Probes that need more than an address (exec, log, health, exited) find what
 // they need on the target through small extension interfaces ([Execer],
@@ -22,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // Defaults of [Wait] and of single checks, in one place.
@@ -51,8 +54,9 @@ const (
 	BackoffFactor = 1.5
 	// BannerLimit is how many bytes a banner probe reads at most.
 	BannerLimit = 512
-	// MaxDepth is how deeply all/any probes may nest.
-	MaxDepth = 16
+	// MaxDepth is how deeply all/any probes may nest in a spec probe
+	// FromSpec takes: spec.MaxProbeDepth, the bound spec validation applies.
+	MaxDepth = spec.MaxProbeDepth
 )
 
 // Target is what a probe checks: a running server.

@@ -95,7 +95,7 @@ func TestExited(t *testing.T) {
 	}{
 		{"running", &fakeServer{}, "still running", false},
 		{"exited 0", &fakeServer{exited: true}, "", false},
-		{"exited 3", &fakeServer{exited: true, code: 3}, "exited with code 3", true},
+		{"exited 3", &fakeServer{exited: true, code: 3}, "exited with status 3", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,8 +104,8 @@ func TestWaitPermanentStops(t *testing.T) {
 		want   string
 		is     error
 	}{
-		{"unsupported", &Exec{Command: []string{"true"}}, addrs{}, "exec true: failed after 1 try: target probe.addrs cannot run commands (no probe.Execer): unsupported by the target", ErrUnsupported},
-		{"exited non-zero", Exited{}, &fakeServer{exited: true, code: 2}, "exited: failed after 1 try: exited with code 2", ErrPermanent},
+		{"unsupported", &Exec{Command: []string{"true"}}, addrs{}, `exec ["true"]: failed after 1 try: target probe.addrs cannot run commands (no probe.Execer): unsupported by the target`, ErrUnsupported},
+		{"exited non-zero", Exited{}, &fakeServer{exited: true, code: 2}, "exited: failed after 1 try: exited with status 2", ErrPermanent},
 		{"bad port", &TCP{Port: 0}, addrs{}, "tcp 0: failed after 1 try: port 0 is out of range 1-65535", ErrPermanent},
 	}
 	for _, tt := range tests {

@@ -7,18 +7,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxProbeDepth bounds how deeply all: and any: may nest.
-const maxProbeDepth = 8
-
-var probeKeys = []string{"tcp", "http", "tls", "banner", "exec", "log", "health", "all", "any", "echo", "exited"}
+// probeKeys are the keys of a probe mapping, one per kind.
+var probeKeys = ProbeKindNames()
 
 // probe reads a ready: value; null is no probe.
 func (d *decoder) probe(n *yaml.Node, at place, depth int) *Probe {
 	if isNull(n) {
 		return nil
 	}
-	if depth > maxProbeDepth {
-		d.errorf(at, n.Line, "probes nested more than %d deep", maxProbeDepth)
+	if depth > MaxProbeDepth {
+		d.errorf(at, n.Line, "probes nested more than %d deep", MaxProbeDepth)
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {

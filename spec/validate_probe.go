@@ -6,129 +6,167 @@ import (
 	"strings"
 )
 
-// Validate checks a probe on its own, as [Testbed.Validate] checks ready:.
-// Errors name fields relative to the probe ("http.port").
+// Validate checks a probe on its own, as [Testbed.Validate] checks ready:,
+// by the rules of [ProbeKinds]. Errors name fields relative to the probe
+// ("http.port").
 func (p *Probe) Validate() error {
 	var errs Problems
 	checkProbe(p, "", 0, func(field, msg string) { errs.Add(&Error{Field: field, Msg: msg}) })
 	return errs.Err()
 }
 
-// probeKinds names the kinds p sets.
-func probeKinds(p *Probe) []string {
-	var set []string
-	add := func(on bool, name string) {
-		if on {
-			set = append(set, name)
-		}
-	}
-	add(p.TCP != nil, "tcp")
-	add(p.HTTP != nil, "http")
-	add(p.TLS != nil, "tls")
-	add(p.Banner != nil, "banner")
-	add(p.Exec != nil, "exec")
-	add(p.Log != nil, "log")
-	add(p.Health, "health")
-	add(p.All != nil, "all")
-	add(p.Any != nil, "any")
-	add(p.Echo != nil, "echo")
-	add(p.Exited, "exited")
-	return set
+// CheckRunnable checks that p can run: every rule of [Probe.Validate], in
+// its words, but those that keep a spec file's text clean (no control
+// character in a pattern, no NUL in banner.send), so a probe written in Go
+// may send and expect binary bytes, like a SOCKS5 greeting. probe.FromSpec
+// applies it to every probe it builds; [Testbed.Validate] applies all the
+// rules to what a spec file says.
+func (p *Probe) CheckRunnable() error {
+	var errs Problems
+	checkProbeRules(p, "", 0, false, func(field, msg string) { errs.Add(&Error{Field: field, Msg: msg}) })
+	return errs.Err()
 }
 
-// checkProbe reports every problem of p, with fields under field.
+// checkProbe reports every problem of p, a spec's, with fields under field.
 func checkProbe(p *Probe, field string, depth int, report func(field, msg string)) {
+	checkProbeRules(p, field, depth, true, report)
+}
+
+// checkProbeRules reports every problem of p with fields under field; text
+// adds the rules for a spec file's text.
+func checkProbeRules(p *Probe, field string, depth int, text bool, report func(field, msg string)) {
 	if p == nil {
 		report(field, "empty probe")
 		return
 	}
-	if depth > maxProbeDepth {
-		report(field, fmt.Sprintf("probes nested more than %d deep", maxProbeDepth))
+	if depth > MaxProbeDepth {
+		report(field, fmt.Sprintf("probes nested more than %d deep", MaxProbeDepth))
 		return
 	}
-	switch set := probeKinds(p); len(set) {
+	set := p.Kinds()
+	switch len(set) {
 	case 0:
-		report(field, "probe needs one of "+strings.Join(probeKeys, ", "))
+		report(field, "probe needs one of "+strings.Join(ProbeKindNames(), ", "))
 	case 1:
 	default:
-		report(field, fmt.Sprintf("probe sets %s; give exactly one (combine probes with all: or any:)", strings.Join(set, " and ")))
-	}
-	port := func(f string, n int) {
-		if msg := checkPortNumber(n); msg != "" {
-			report(joinField(field, f), msg)
+		names := make([]string, len(set))
+		for i, k := range set {
+			names[i] = k.Name
 		}
+		report(field, fmt.Sprintf("probe sets %s; give exactly one (combine probes with all: or any:)", strings.Join(names, " and ")))
 	}
-	if p.TCP != nil {
-		port("tcp.port", p.TCP.Port)
-	}
-	if p.TLS != nil {
-		port("tls.port", p.TLS.Port)
-	}
-	if p.Echo != nil {
-		port("echo.port", p.Echo.Port)
-	}
-	if h := p.HTTP; h != nil {
-		port("http.port", h.Port)
-		if msg := checkURLPath(h.Path); msg != "" {
-			report(joinField(field, "http.path"), msg)
-		}
-		if h.Status != 0 && (h.Status < 100 || h.Status > 599) {
-			report(joinField(field, "http.status"), fmt.Sprintf("status %d out of range 100-599", h.Status))
-		}
-	}
-	if b := p.Banner; b != nil {
-		port("banner.port", b.Port)
-		if msg := checkPattern(b.Expect); msg != "" {
-			report(joinField(field, "banner.expect"), msg)
-		}
-		if msg := checkData(b.Send); msg != "" {
-			report(joinField(field, "banner.send"), msg)
-		}
-	}
-	if e := p.Exec; e != nil {
-		if len(e.Command) == 0 {
-			report(joinField(field, "exec.command"), "empty command")
-		}
-		for i, a := range e.Command {
-			if msg := checkData(a); msg != "" {
-				report(fmt.Sprintf("%s[%d]", joinField(field, "exec.command"), i), msg)
+	for _, k := range set {
+		at := joinField(field, k.Name)
+		if k.Port {
+			if msg := checkPortNumber(k.port(p)); msg != "" {
+				report(joinField(at, "port"), msg)
 			}
 		}
-	}
-	if l := p.Log; l != nil {
-		if msg := checkPattern(l.Pattern); msg != "" {
-			report(joinField(field, "log.pattern"), msg)
+		if k.check != nil {
+			k.check(p, at, text, report)
+		}
+		if k.List {
+			checkProbeList(k, k.list(p), at, depth, text, report)
 		}
 	}
-	for _, sub := range []struct {
-		name  string
-		list  []*Probe
-		isSet bool
-	}{{"all", p.All, p.All != nil}, {"any", p.Any, p.Any != nil}} {
-		if !sub.isSet {
-			continue
+}
+
+// checkProbeList reports the problems of the list of an all or any probe at
+// field, and of each member.
+func checkProbeList(k ProbeKind, list []*Probe, field string, depth int, text bool, report func(field, msg string)) {
+	if len(list) == 0 {
+		report(field, "needs at least one probe")
+	}
+	for i, q := range list {
+		checkProbeRules(q, fmt.Sprintf("%s[%d]", field, i), depth+1, text, report)
+	}
+	if !k.Every {
+		return
+	}
+	// all: with a member that needs the server running and one that needs
+	// it to have exited can never pass: no check sees both.
+	exits := -1
+	for i, q := range list {
+		if q != nil && q.mustExit() {
+			exits = i
+			break
 		}
-		f := joinField(field, sub.name)
-		if len(sub.list) == 0 {
-			report(f, "needs at least one probe")
+	}
+	if exits < 0 {
+		return
+	}
+	for i, q := range list {
+		if q != nil && q.mustRun() {
+			report(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf(
+				"needs the server running, but %s[%d] needs it to have exited; no check sees both, so this %s: can never pass (use any: to accept either)",
+				field, exits, k.Name))
 		}
-		for i, q := range sub.list {
-			checkProbe(q, fmt.Sprintf("%s[%d]", f, i), depth+1, report)
+	}
+}
+
+func checkHTTPProbe(p *Probe, field string, _ bool, report func(field, msg string)) {
+	h := p.HTTP
+	if msg := checkURLPath(h.Path); msg != "" {
+		report(joinField(field, "path"), msg)
+	}
+	switch {
+	case h.Status == 0:
+	case h.Status < 100 || h.Status > 599:
+		report(joinField(field, "status"), fmt.Sprintf("status %d out of range 100-599", h.Status))
+	case h.Status < 200 && h.Status != 101:
+		// A 1xx other than 101 never ends a GET: the client reads on.
+		report(joinField(field, "status"), fmt.Sprintf("status %d is informational: a GET never ends with it", h.Status))
+	}
+}
+
+func checkBannerProbe(p *Probe, field string, text bool, report func(field, msg string)) {
+	b := p.Banner
+	if msg := checkPattern(b.Expect, text); msg != "" {
+		report(joinField(field, "expect"), msg)
+	}
+	if !text {
+		return // bytes for the wire: NUL is fine there
+	}
+	if msg := checkData(b.Send); msg != "" {
+		report(joinField(field, "send"), msg)
+	}
+}
+
+func checkExecProbe(p *Probe, field string, _ bool, report func(field, msg string)) {
+	cmd := p.Exec.Command
+	field = joinField(field, "command")
+	if len(cmd) == 0 {
+		report(field, "empty command")
+		return
+	}
+	if cmd[0] == "" {
+		report(field+"[0]", "empty program name")
+	}
+	for i, a := range cmd {
+		if msg := checkData(a); msg != "" {
+			report(fmt.Sprintf("%s[%d]", field, i), msg)
 		}
+	}
+}
+
+func checkLogProbe(p *Probe, field string, text bool, report func(field, msg string)) {
+	if msg := checkPattern(p.Log.Pattern, text); msg != "" {
+		report(joinField(field, "pattern"), msg)
 	}
 }
 
 // maxPattern bounds a regular expression's length.
 const maxPattern = 4096
 
-// checkPattern returns why s is not a usable regular expression, or "".
-func checkPattern(s string) string {
+// checkPattern returns why s is not a usable regular expression, or "";
+// text refuses control characters, which a spec file writes as escapes.
+func checkPattern(s string, text bool) string {
 	switch {
 	case s == "":
 		return "empty pattern"
 	case len(s) > maxPattern:
 		return fmt.Sprintf("pattern longer than %d bytes", maxPattern)
-	case checkText(s) != "":
+	case text && checkText(s) != "":
 		return checkText(s) + " (write \\n, \\t, \\x00 in the pattern instead)"
 	}
 	if _, err := regexp.Compile(s); err != nil {
@@ -138,14 +176,17 @@ func checkPattern(s string) string {
 }
 
 // checkURLPath returns why s is not an HTTP request path, or "": it starts
-// with "/" and holds only URL path and query characters (others
-// percent-encoded).
+// with one "/" and holds only URL path and query characters (others
+// percent-encoded; so no fragment).
 func checkURLPath(s string) string {
 	if s == "" {
 		return ""
 	}
 	if s[0] != '/' {
 		return fmt.Sprintf("path %s must start with /", Quote(s))
+	}
+	if strings.HasPrefix(s, "//") {
+		return fmt.Sprintf("path %s must not start with //, which names a host, not a path", Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
