@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
@@ -15,9 +16,11 @@ import (
 
 // existing handles an up of a project that already has resources on the
 // engine (containers, networks or volumes):
-//   - up with the same spec, recorded in the state directory: a no-op that
-//     returns the recorded endpoints;
-//   - up with another spec: refused;
+//   - left up on purpose (marked kept on the engine) with the same spec and
+//     recorded in this state directory: a no-op that returns the recorded
+//     endpoints;
+//   - left up on purpose otherwise: refused;
+//   - still being brought up by a live run: refused;
 //   - leftovers of a run whose owner is gone and that never finished: removed.
 func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, dir string) (*endpoints.Manifest, error) {
 	mine, err := drv.Resources(ctx, p.Project)
@@ -27,14 +30,16 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 	if len(mine) == 0 {
 		return nil, nil
 	}
-	m, merr := endpoints.Read(dir)
-	recorded := endpoints.ReadSpecHash(dir)
-	if merr == nil && recorded != "" {
-		if recorded == p.SpecHash {
-			fmt.Fprintf(a.io.Err, "testbed: project %s is already up with this spec; nothing to do\n", p.Project)
-			return m, nil
+	if i := slices.IndexFunc(mine, func(r docker.Resource) bool { return r.Kept }); i >= 0 {
+		m, merr := endpoints.Read(dir)
+		switch {
+		case mine[i].SpecHash != p.SpecHash:
+			return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
+		case merr != nil || endpoints.ReadSpecHash(dir) != p.SpecHash:
+			return nil, usagef("project %s is already up, recorded in another state directory than %s; run `testbed -p %s down` first, or use that --state-dir", p.Project, dir, p.Project)
 		}
-		return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
+		fmt.Fprintf(a.io.Err, "testbed: project %s is already up with this spec; nothing to do\n", p.Project)
+		return m, nil
 	}
 	for _, r := range mine {
 		o, err := owner.Parse(r.Owner)

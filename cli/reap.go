@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
@@ -21,8 +20,9 @@ func (a *app) reapCommand() *cobra.Command {
 		Long: `reap finds every testbed container on the engine by label and removes the
 projects whose run is dead: the process that made them (host, pid and start
 time in the testbed.owner label) is gone from this host and the project was
-not left up on purpose by a finished 'testbed up' (its state directory records
-it). A live run's project is never touched. With --older-than, projects made
+not left up on purpose by a finished 'testbed up' (which marks it on the
+engine with a testbed.kept volume; 'testbed down' removes it). A live run's
+project is never touched. With --older-than, projects made
 on other hosts (a remote engine) older than that are taken too.
 
 reap also clears the state directories of local-driver projects whose
@@ -46,12 +46,18 @@ supervisor whose state directory is removed stops by itself.`,
 			if err != nil {
 				return err
 			}
-			// A project is reaped only when every one of its resources
-			// belongs to a dead run.
+			// A project is reaped only when it was not left up on
+			// purpose and every one of its resources belongs to a dead
+			// run.
 			dead := map[string]string{}
 			live := map[string]bool{}
 			for _, r := range list {
-				why, isDead := a.deadRun(r, olderThan)
+				if r.Kept {
+					live[r.Project] = true
+				}
+			}
+			for _, r := range list {
+				why, isDead := deadRun(r, olderThan)
 				if isDead && !live[r.Project] {
 					dead[r.Project] = why
 				} else {
@@ -87,7 +93,7 @@ supervisor whose state directory is removed stops by itself.`,
 }
 
 // deadRun decides whether a resource belongs to a dead run, and says why.
-func (a *app) deadRun(r docker.Resource, olderThan time.Duration) (string, bool) {
+func deadRun(r docker.Resource, olderThan time.Duration) (string, bool) {
 	o, err := owner.Parse(r.Owner)
 	if err != nil {
 		return "", false
@@ -101,12 +107,6 @@ func (a *app) deadRun(r docker.Resource, olderThan time.Duration) (string, bool)
 	}
 	if alive {
 		return "", false
-	}
-	dir, err := a.stateDir(r.Project)
-	if err == nil {
-		if _, err := endpoints.Read(dir); err == nil && endpoints.ReadSpecHash(dir) == r.SpecHash {
-			return "", false // left up by a finished `testbed up` (or a kept library run)
-		}
 	}
 	return fmt.Sprintf("owner pid %d on %s is gone", o.PID, o.Host), true
 }

@@ -334,6 +334,14 @@ func TestLiveProjectSurvivesReap(t *testing.T) {
 			t.Errorf("reap --dry-run would take the live project:\n%s", dry.out)
 		}
 		s.reap(t)
+		// From another state directory, which knows nothing of it: the
+		// engine's kept marker is what spares it.
+		reapMu.Lock()
+		other := s.run("--state-dir", t.TempDir(), "reap").must(t, "reap from another state directory")
+		reapMu.Unlock()
+		if strings.Contains(other.out, s.project+":") {
+			t.Errorf("reap from another state directory took the project left up:\n%s", other.out)
+		}
 		if after := containerIDs(t, s.cli, s.project); !reflect.DeepEqual(after, before) {
 			t.Errorf("containers after reap = %v, want %v", after, before)
 		}
@@ -404,8 +412,12 @@ func TestSecondUpOfLiveProject(t *testing.T) {
 	if refused.code != 2 || !strings.Contains(refused.err, "already up with a different spec") {
 		t.Errorf("up with another spec = exit %d, want 2 saying the project is up with a different spec\n%s", refused.code, refused.err)
 	}
+	elsewhere := s.run("--state-dir", t.TempDir(), "-f", spec, "up")
+	if elsewhere.code != 2 || !strings.Contains(elsewhere.err, "recorded in another state directory") {
+		t.Errorf("up from another state directory = exit %d, want 2 saying the project is recorded elsewhere\n%s", elsewhere.code, elsewhere.err)
+	}
 	if after := containerIDs(t, s.cli, s.project); !reflect.DeepEqual(after, before) {
-		t.Errorf("containers after the refused up = %v, want %v", after, before)
+		t.Errorf("containers after the refused ups = %v, want %v", after, before)
 	}
 	if again, _ := os.ReadFile(manifestPath); string(again) != string(recorded) {
 		t.Errorf("endpoints.json changed after the refused up")

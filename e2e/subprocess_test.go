@@ -25,20 +25,6 @@ import (
 // subTimeout bounds every CLI subprocess: nothing a test starts may hang.
 const subTimeout = 4 * time.Minute
 
-// sharedStateBase is the --state-dir of every CLI subprocess of this package
-// (and of any other test process of it running at the same time): `reap`
-// keeps a project that a finished `up` left up only when it finds that
-// project's endpoints in its own state directory, so a reap in one test must
-// see the projects other tests hold between their up and down.
-func sharedStateBase(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(os.TempDir(), "testbed-e2e-state")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // sub is one test's project driven through the real testbed binary, as a
 // separate process, so it can be killed and signalled like a user's.
 type sub struct {
@@ -55,7 +41,10 @@ type sub struct {
 // project down and fails the test if anything labelled with it is left.
 func newSub(t *testing.T) *sub {
 	t.Helper()
-	s := &sub{t: t, cli: testenv.Engine(t), project: project(t), state: sharedStateBase(t), dir: t.TempDir()}
+	// A state directory of its own: `reap` in other tests, which read
+	// theirs, must still spare a project this test left up (the engine
+	// marks it kept).
+	s := &sub{t: t, cli: testenv.Engine(t), project: project(t), state: t.TempDir(), dir: t.TempDir()}
 	s.bin = testenv.Binary(t)
 	t.Cleanup(func() {
 		if r := s.run("down"); r.code != 0 {

@@ -8,8 +8,8 @@ import (
 
 // SpecHashFile, in a project's state directory, records the spec hash of
 // the project that `up` left running (and the library kept), so a second
-// up can tell the same spec from another one and reap can tell a project
-// left up on purpose from a crashed run.
+// up with this state directory can tell that it has the endpoints of the
+// project running with this spec.
 const SpecHashFile = "spec-hash"
 
 // WriteSpecHash records hash in dir.

@@ -18,6 +18,9 @@ type Resource struct {
 	Owner    string
 	SpecHash string
 	Created  time.Time // zero when the engine does not say
+	// Kept: the project's marker that it was left up on purpose (see
+	// [Driver.MarkKept]).
+	Kept bool
 }
 
 // Resources lists the testbed-labelled containers, networks and volumes of
@@ -31,7 +34,7 @@ func (d *Driver) Resources(ctx context.Context, project string) ([]Resource, err
 	var out []Resource
 	add := func(kind, name string, labels map[string]string, created time.Time) {
 		out = append(out, Resource{Kind: kind, Name: name, Project: labels[plan.LabelProject], Owner: labels[plan.LabelOwner],
-			SpecHash: labels[plan.LabelSpecHash], Created: created})
+			SpecHash: labels[plan.LabelSpecHash], Created: created, Kept: labels[LabelKept] == "true"})
 	}
 	cs, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {

@@ -62,12 +62,26 @@ func Up(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, o O
 	return m, ca, nil
 }
 
-// Record writes what `testbed env`, `ps`, `down` and `reap` read of a
-// project left up on an engine: its endpoints and its spec hash. A project
-// that cannot be recorded could not be found again by its state, so Record
-// then removes what this run made of it from eng and returns both errors.
+// keeper is an engine that records on itself that a project is left up on
+// purpose (the docker driver), so that reap spares it whatever state
+// directory reap reads.
+type keeper interface {
+	MarkKept(ctx context.Context, p *plan.Plan) error
+}
+
+// Record keeps a project that is up: it marks it on eng as left up on
+// purpose where eng can, and writes what `testbed env`, `ps`, `down` and
+// `reap` read in dir: its endpoints and its spec hash. A project that
+// cannot be recorded could not be found again, so Record then removes what
+// this run made of it from eng and returns both errors.
 func Record(ctx context.Context, eng lifecycle.Engine, p *plan.Plan, dir string, m *endpoints.Manifest) error {
-	err := endpoints.Write(dir, m)
+	var err error
+	if k, ok := eng.(keeper); ok {
+		err = k.MarkKept(ctx, p)
+	}
+	if err == nil {
+		err = endpoints.Write(dir, m)
+	}
 	if err == nil {
 		if err = endpoints.WriteSpecHash(dir, p.SpecHash); err != nil {
 			err = fmt.Errorf("write spec hash: %w", err)

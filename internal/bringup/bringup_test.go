@@ -2,9 +2,11 @@ package bringup_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +92,45 @@ func mustAddr(t *testing.T, m *endpoints.Manifest) string {
 		t.Fatalf("Addr(echo, 7/tcp) = %v", err)
 	}
 	return a
+}
+
+// keepingEngine is a local engine that can mark a project kept, as the
+// docker driver does, and fails to when err is set.
+type keepingEngine struct {
+	*local.Engine
+	err    error
+	marked []string
+}
+
+func (e *keepingEngine) MarkKept(_ context.Context, p *plan.Plan) error {
+	e.marked = append(e.marked, p.Project)
+	return e.err
+}
+
+// An engine that can mark a project kept is asked to; when it cannot,
+// nothing is recorded and the project is removed.
+func TestRecordMarksKept(t *testing.T) {
+	dir := t.TempDir()
+	eng, p, m := upEcho(t, "bringup-kept", dir)
+	t.Cleanup(func() { eng.Remove(context.Background(), lifecycle.RemoveOptions{Project: p.Project}) })
+	k := &keepingEngine{Engine: eng}
+	if err := bringup.Record(t.Context(), k, p, dir, m); err != nil || len(k.marked) != 1 {
+		t.Fatalf("Record() = %v with marks %v, want nil and one mark", err, k.marked)
+	}
+
+	dir2 := t.TempDir()
+	eng2, p2, m2 := upEcho(t, "bringup-unmarked", filepath.Join(dir2, "ca"))
+	k2 := &keepingEngine{Engine: eng2, err: errors.New("volume create refused")}
+	state := filepath.Join(dir2, "state")
+	err := bringup.Record(t.Context(), k2, p2, state, m2)
+	if err == nil || !strings.Contains(err.Error(), "volume create refused") {
+		t.Fatalf("Record() with a failing mark = %v, want that error", err)
+	}
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state directory after a failed mark: %v, want none", err)
+	}
+	if c, err := net.Dial("tcp", mustAddr(t, m2)); err == nil {
+		c.Close()
+		t.Errorf("echo still answers after a failed mark, want the project removed")
+	}
 }
