@@ -136,14 +136,17 @@ func TestLocalUpServesAfterExit(t *testing.T) {
 	})
 	t.Run("ps", func(t *testing.T) {
 		r := b.run("ps", "--json").must(t, "ps")
-		var rows []struct{ Server, State, Driver string }
+		var rows []struct {
+			Server, State, Driver string
+			Ready                 bool
+		}
 		json.Unmarshal([]byte(r.out), &rows)
 		if len(rows) != 6 {
 			t.Fatalf("ps --json = %s, want 6 rows", r.out)
 		}
 		for _, row := range rows {
-			if row.State != "running" || row.Driver != "local" {
-				t.Errorf("ps row %+v, want running on local", row)
+			if row.State != "running" || row.Driver != "local" || !row.Ready {
+				t.Errorf("ps row %+v, want running and ready on local", row)
 			}
 		}
 	})

@@ -14,14 +14,18 @@ import (
 
 // psRow is one server in `ps`.
 type psRow struct {
-	Project string            `json:"project"`
-	Server  string            `json:"server"`
-	Driver  string            `json:"driver"`
-	Name    string            `json:"container"` // the container; "" for the local driver
-	Image   string            `json:"image"`
-	State   string            `json:"state"`
-	Status  string            `json:"status"`
-	Ports   map[string]string `json:"ports"`
+	Project string `json:"project"`
+	Server  string `json:"server"`
+	Driver  string `json:"driver"`
+	Name    string `json:"container"` // the container; "" for the local driver
+	Image   string `json:"image"`
+	State   string `json:"state"`
+	Status  string `json:"status"`
+	// Ready: the server answers its readiness probe now (checked by ps);
+	// ReadyDetail says what was checked, or why it is not ready.
+	Ready       bool              `json:"ready"`
+	ReadyDetail string            `json:"ready_detail"`
+	Ports       map[string]string `json:"ports"`
 }
 
 func (a *app) psCommand() *cobra.Command {
@@ -29,9 +33,12 @@ func (a *app) psCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ps",
 		Short: "List the project's servers: state, readiness, endpoints",
-		Long: `ps lists the project's servers. For the docker driver it asks the engine; for
-the local driver it reads the project's state directory and checks that its
-supervisor process still runs.`,
+		Long: `ps lists the project's servers: their state, whether each answers its
+readiness probe now, and their endpoints. For the docker driver it asks the
+engine and checks each container's probe again (the one up waited on, kept
+in the container's testbed.ready label); for the local driver it reads the
+project's state directory and checks that its supervisor process still
+runs and holds every server ready.`,
 		Example: `  testbed ps
   testbed ps --all      # every testbed project (engine and local supervisors)
   testbed ps --json`,
@@ -45,13 +52,13 @@ supervisor process still runs.`,
 				return a.printJSON(rows)
 			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROJECT\tSERVER\tSTATE\tSTATUS\tPORTS")
+			fmt.Fprintln(tw, "PROJECT\tSERVER\tSTATE\tREADY\tSTATUS\tPORTS")
 			for _, r := range rows {
 				var ports []string
 				for _, k := range endpoints.PortKeys(r.Ports) {
 					ports = append(ports, k+"="+r.Ports[k])
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, r.Status, strings.Join(ports, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, readyText(readiness{r.Ready, r.ReadyDetail}), r.Status, strings.Join(ports, " "))
 			}
 			return tw.Flush()
 		},
@@ -95,8 +102,10 @@ func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range list {
-		rows = append(rows, psRow{c.Project, c.Server, "docker", c.Name, c.Image, c.State, c.Status, c.Ports})
+	ready := a.checkReady(ctx, drv, list)
+	for i, c := range list {
+		rows = append(rows, psRow{Project: c.Project, Server: c.Server, Driver: "docker", Name: c.Name, Image: c.Image,
+			State: c.State, Status: c.Status, Ready: ready[i].ready, ReadyDetail: ready[i].detail, Ports: c.Ports})
 	}
 	return rows, nil
 }

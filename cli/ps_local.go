@@ -53,8 +53,15 @@ func (a *app) localRows(project string) ([]psRow, error) {
 			rows = append(rows, psRow{Project: rec.Project, Driver: "local", State: state, Status: status, Ports: map[string]string{}})
 			continue
 		}
+		// The supervisor records itself ready once every server answered
+		// its probe, and stops them all if it dies.
+		ready, detail := state == "running", "held by the supervisor, which found it ready"
+		if !ready {
+			detail = "supervisor " + state
+		}
 		for _, name := range m.Names() {
-			rows = append(rows, psRow{Project: rec.Project, Server: name, Driver: "local", State: state, Status: status, Ports: m.Servers[name].Ports})
+			rows = append(rows, psRow{Project: rec.Project, Server: name, Driver: "local", State: state, Status: status,
+				Ready: ready, ReadyDetail: detail, Ports: m.Servers[name].Ports})
 		}
 	}
 	return rows, nil

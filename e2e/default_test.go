@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -214,11 +213,41 @@ func TestDefaultTestbed(t *testing.T) {
 		}
 	})
 	t.Run("ps and secrets", func(t *testing.T) {
-		r := b.run("ps", "--json").must(t, "ps")
-		var rows []map[string]any
-		json.Unmarshal([]byte(r.out), &rows)
+		type row struct {
+			Server, State string
+			Ready         bool
+			ReadyDetail   string `json:"ready_detail"`
+		}
+		ps := func() map[string]row {
+			t.Helper()
+			r := b.run("ps", "--json").must(t, "ps")
+			var rows []row
+			testenv.JSON(t, []byte(r.out), &rows)
+			out := map[string]row{}
+			for _, r := range rows {
+				out[r.Server] = r
+			}
+			return out
+		}
+		rows := ps()
 		if len(rows) != 6 {
 			t.Errorf("ps lists %d servers, want 6", len(rows))
+		}
+		for name, r := range rows {
+			if !r.Ready || r.ReadyDetail == "" {
+				t.Errorf("ps: %s ready=%v (%s), want ready with the probe named", name, r.Ready, r.ReadyDetail)
+			}
+		}
+		// ps checks each probe again: a server killed after up is not ready.
+		if _, err := b.cli.ContainerKill(t.Context(), b.project+"-echo", client.ContainerKillOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rows = ps()
+		if e := rows["echo"]; e.Ready || e.State == "running" {
+			t.Errorf("ps after killing echo: %+v, want not ready", e)
+		}
+		if h := rows["http"]; !h.Ready {
+			t.Errorf("ps after killing echo: http %+v, want still ready", h)
 		}
 		cfg := b.run("config").must(t, "config")
 		for _, secret := range []string{"password=password", "password=bar", "password=httptest"} {

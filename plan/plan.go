@@ -26,6 +26,10 @@ const (
 	LabelVersion  = "testbed.version"
 )
 
+// LabelReady, on a server's container, is its readiness probe as JSON, so
+// that `testbed ps` can check it again with no spec at hand.
+const LabelReady = "testbed.ready"
+
 // LocalHost is where ports are published unless a spec says otherwise.
 const LocalHost = "127.0.0.1"
 
@@ -220,6 +224,13 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 		if st.Probe == nil {
 			st.Probe = defaultProbe(ports)
 		}
+	}
+	if st.Probe != nil {
+		ready, err := json.Marshal(st.Probe)
+		if err != nil {
+			return nil, fmt.Errorf("server %s: readiness probe: %w", s.Name, err)
+		}
+		st.Labels[LabelReady] = string(ready)
 	}
 	var bound []Binding
 	for _, port := range ports {
