@@ -19,6 +19,7 @@ import (
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/hostnet"
+	"github.com/testbed-dev/testbed/internal/trim"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
@@ -132,8 +133,12 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 		fmt.Fprintf(a.io.Err, "testbed serve: %s\n", l)
 	}
 	// A server sits idle most of its life: once it has set up (the FTP
-	// tree alone is 11 MiB), give the start-up garbage back to the OS.
-	settled := time.AfterFunc(IdleTrimDelay, debug.FreeOSMemory)
+	// tree alone is 11 MiB), give the start-up garbage back to the OS, and
+	// the pages of code only start-up ran.
+	settled := time.AfterFunc(IdleTrimDelay, func() {
+		debug.FreeOSMemory()
+		trim.ExecutablePages()
+	})
 	defer settled.Stop()
 	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: a.log})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -1,0 +1,95 @@
+//go:build linux
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/testbed-dev/testbed/internal/testenv"
+)
+
+// rssFileKB reads a process's resident pages of mapped files (its binary).
+func rssFileKB(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			if err != nil {
+				t.Fatalf("RssFile %q: %v", v, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no RssFile in /proc/%d/status", pid)
+	return 0
+}
+
+// A settled `testbed serve` gives back the pages of its binary that only
+// start-up used, and still serves: what it needs again comes back.
+func TestServeTrimsStartupPages(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testenv.Binary(t), "serve", "echo", "--listen", "127.0.0.1", "--port", "7/tcp=0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	var addr string
+	sc := bufio.NewScanner(stderr)
+	for addr == "" && sc.Scan() {
+		if _, a, ok := strings.Cut(sc.Text(), "echo 7/tcp on "); ok {
+			addr = a
+		}
+	}
+	if addr == "" {
+		t.Fatalf("serve printed no listening address (%v)", sc.Err())
+	}
+	go io.Copy(io.Discard, stderr)
+	started := rssFileKB(t, cmd.Process.Pid)
+
+	// The trim comes IdleTrimDelay after start; await it.
+	deadline := time.Now().Add(30 * time.Second)
+	trimmed := started
+	for trimmed*2 > started && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // polling /proc: there is nothing to wait on
+		trimmed = rssFileKB(t, cmd.Process.Pid)
+	}
+	if trimmed*2 > started {
+		t.Fatalf("resident binary pages: %d kB at start, %d kB 30 s later; want them at least halved", started, trimmed)
+	}
+	t.Logf("resident binary pages: %d kB at start, %d kB settled", started, trimmed)
+
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("echo after the trim: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "still here\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || line != "still here\n" {
+		t.Errorf("echo after the trim = %q, %v; want the line back", line, err)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package trim
+
+// ExecutablePages does nothing outside Linux.
+func ExecutablePages() {}
