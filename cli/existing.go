@@ -16,9 +16,10 @@ import (
 
 // existing handles an up of a project that already has resources on the
 // engine (containers, networks or volumes):
-//   - left up on purpose (marked kept on the engine) with the same spec and
-//     recorded in this state directory: a no-op that returns the recorded
-//     endpoints;
+//   - left up on purpose (marked kept on the engine, or recorded in this
+//     state directory by a testbed from before the marker, which marks it
+//     now) with the same spec and recorded here: a no-op that returns the
+//     recorded endpoints;
 //   - left up on purpose otherwise: refused;
 //   - still being brought up by a live run: refused;
 //   - leftovers of a run whose owner is gone and that never finished: removed.
@@ -30,7 +31,18 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 	if len(mine) == 0 {
 		return nil, nil
 	}
-	if i := slices.IndexFunc(mine, func(r docker.Resource) bool { return r.Kept }); i >= 0 {
+	i := slices.IndexFunc(mine, func(r docker.Resource) bool { return r.Kept })
+	if i < 0 {
+		// Left up before the engine marker existed? Mark it now if it
+		// runs this very spec (the marker carries the plan's labels).
+		i = slices.IndexFunc(mine, a.recordedHere)
+		if i >= 0 && mine[i].SpecHash == p.SpecHash {
+			if err := drv.MarkKept(ctx, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if i >= 0 {
 		m, merr := endpoints.Read(dir)
 		switch {
 		case mine[i].SpecHash != p.SpecHash:

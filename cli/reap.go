@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
@@ -52,7 +53,7 @@ supervisor whose state directory is removed stops by itself.`,
 			dead := map[string]string{}
 			live := map[string]bool{}
 			for _, r := range list {
-				if r.Kept {
+				if r.Kept || a.recordedHere(r) {
 					live[r.Project] = true
 				}
 			}
@@ -90,6 +91,18 @@ supervisor whose state directory is removed stops by itself.`,
 	cmd.Flags().BoolVar(&images, "images", false, "also remove the images testbed built that no container uses (old content hashes pile up)")
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
 	return cmd
+}
+
+// recordedHere reports whether this state directory records r's project as
+// left up with r's spec: how a project left up before the engine marker
+// existed is known.
+func (a *app) recordedHere(r docker.Resource) bool {
+	dir, err := a.stateDir(r.Project)
+	if err != nil {
+		return false
+	}
+	_, err = endpoints.Read(dir)
+	return err == nil && r.SpecHash != "" && endpoints.ReadSpecHash(dir) == r.SpecHash
 }
 
 // deadRun decides whether a resource belongs to a dead run, and says why.

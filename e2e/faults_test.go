@@ -353,6 +353,32 @@ func TestLiveProjectSurvivesReap(t *testing.T) {
 		testenv.JSON(t, []byte(env.out), &m)
 		get200(t, "http://"+m.Servers["slow"].Ports["8000/tcp"]+"/i")
 	})
+	// A project left up by a testbed from before the engine marker is
+	// known by its state directory: reap spares it, and the next up of the
+	// same spec marks it.
+	t.Run("recorded before the marker", func(t *testing.T) {
+		t.Parallel()
+		s := newSub(t)
+		spec := slowSpec(t, s, 0, false)
+		s.run("-f", spec, "up").must(t, "up")
+		marker := s.project + "-kept"
+		if _, err := s.cli.VolumeRemove(t.Context(), marker, client.VolumeRemoveOptions{}); err != nil {
+			t.Fatalf("remove the marker: %v", err)
+		}
+		before := containerIDs(t, s.cli, s.project)
+		s.reap(t)
+		if after := containerIDs(t, s.cli, s.project); !reflect.DeepEqual(after, before) {
+			t.Errorf("containers after reap = %v, want %v", after, before)
+		}
+		again := s.run("-f", spec, "up").must(t, "up again")
+		if !strings.Contains(again.err, "already up with this spec") {
+			t.Errorf("up again does not say the project is already up:\n%s", again.err)
+		}
+		vols, err := s.cli.VolumeList(t.Context(), client.VolumeListOptions{Filters: client.Filters{}.Add("name", marker)})
+		if err != nil || len(vols.Items) != 1 {
+			t.Errorf("marker after up again: %v (%v), want it made", vols.Items, err)
+		}
+	})
 	t.Run("in-progress", func(t *testing.T) {
 		t.Parallel()
 		s := newSub(t)
