@@ -48,9 +48,13 @@ func checkOne(ctx context.Context, drv *docker.Driver, c docker.Container, pool 
 	if err != nil {
 		return readiness{detail: err.Error()}
 	}
-	if sp == nil || c.State != "running" && !sp.AwaitsExit() {
+	switch {
+	case sp == nil || c.State != "running" && !sp.AwaitsExit():
 		// Running is all there is to check, or all that is missing.
 		return readiness{ready: c.State == "running", detail: c.Status}
+	case sp.Acts():
+		// A command of the user's may not be safe to run again.
+		return readiness{ready: c.State == "running", detail: "running; its exec probe is not run again by ps"}
 	}
 	var cfg *tls.Config
 	if pool != nil {

@@ -27,6 +27,10 @@ type ProbeKind struct {
 	// says it can pass only once the server's process has ended (exited).
 	// A kind may be neither (log: the output outlives the process).
 	Running, Exits bool
+	// Acts says checking the kind runs something of the user's in the
+	// server (exec): `testbed ps` does not check it again after up, as it
+	// may change what it checks.
+	Acts bool
 
 	set     func(*Probe) bool
 	port    func(*Probe) int
@@ -49,7 +53,7 @@ var probeKindTable = []ProbeKind{
 		set: func(p *Probe) bool { return p.TLS != nil }, port: func(p *Probe) int { return p.TLS.Port }},
 	{Name: "banner", Fields: []string{"port", "send", "expect", "tls"}, Port: true, Running: true,
 		set: func(p *Probe) bool { return p.Banner != nil }, port: func(p *Probe) int { return p.Banner.Port }, check: checkBannerProbe},
-	{Name: "exec", Fields: []string{"command"}, Running: true,
+	{Name: "exec", Fields: []string{"command"}, Running: true, Acts: true,
 		set: func(p *Probe) bool { return p.Exec != nil }, check: checkExecProbe},
 	{Name: "log", Fields: []string{"pattern"},
 		set: func(p *Probe) bool { return p.Log != nil }, check: checkLogProbe},
@@ -147,6 +151,21 @@ func (p *Probe) AwaitsExit() bool {
 	}
 	for _, c := range p.List() {
 		if c.AwaitsExit() {
+			return true
+		}
+	}
+	return false
+}
+
+// Acts reports whether checking p, or a probe in its lists, runs something
+// in the server (see [ProbeKind].Acts).
+func (p *Probe) Acts() bool {
+	k, ok := p.kind()
+	if ok && k.Acts {
+		return true
+	}
+	for _, c := range p.List() {
+		if c.Acts() {
 			return true
 		}
 	}

@@ -221,3 +221,22 @@ func TestProbeWithList(t *testing.T) {
 		t.Errorf("AwaitsExit() = %v, %v, %v; want true, false, false", anyOf.AwaitsExit(), got.AwaitsExit(), tcp.AwaitsExit())
 	}
 }
+
+func TestProbeActs(t *testing.T) {
+	exec := &Probe{Exec: &ExecProbe{Command: []string{"/check"}}}
+	tcp := &Probe{TCP: &TCPProbe{Port: 80}}
+	for _, tc := range []struct {
+		name string
+		p    *Probe
+		want bool
+	}{
+		{"exec", exec, true},
+		{"tcp", tcp, false},
+		{"any with exec", &Probe{Any: []*Probe{tcp, exec}}, true},
+		{"all without", &Probe{All: []*Probe{tcp, {Health: true}}}, false},
+	} {
+		if got := tc.p.Acts(); got != tc.want {
+			t.Errorf("%s: Acts() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
