@@ -116,6 +116,9 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 			if err != nil {
 				emit(st.Server.Name, progress.PhaseFailed, firstLine(err.Error()))
 				fail(err)
+				// Only now let dependents go, so that this error, not
+				// theirs ("dependency failed"), is the one Up returns.
+				close(states[st.Server.Name].failed)
 				return
 			}
 			ep.Kind = st.Server.Builtin
@@ -148,13 +151,6 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 	emit func(server, phase, detail string)) (*endpoints.Server, error) {
 	name := st.Server.Name
 	me := states[name]
-	defer func() {
-		select {
-		case <-me.ready:
-		default:
-			close(me.failed)
-		}
-	}()
 	for _, d := range st.Server.DependsOn {
 		dep := states[d.Name]
 		want := dep.ready
@@ -231,7 +227,8 @@ func await(ctx context.Context, st *plan.Step, pr probe.Probe, inst Instance) er
 		}
 	}()
 	_, err := probe.Wait(wctx, pr, inst, probe.WaitOptions{Timeout: st.Timeout})
-	if !errors.Is(context.Cause(wctx), exited) {
+	if err == nil || !errors.Is(context.Cause(wctx), exited) {
+		// Passed is passed, even if the process ended just after.
 		return err
 	}
 	code := inst.ExitCode()
