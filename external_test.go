@@ -14,10 +14,10 @@ import (
 )
 
 // externalGoMod is a module outside the project that requires it, the way
-// users do, with a replace directive to this checkout.
-// externalGoMod is what `go get` and `go mod tidy` give such a module:
-// testbed and, as indirect requirements, what testbed requires (%REQUIRE%,
-// this module's own go.mod without its module line).
+// users do, with a replace directive to this checkout, and what `go get`
+// and `go mod tidy` give such a module: testbed and, as indirect
+// requirements, what testbed requires (%REQUIRE%, this module's own go.mod
+// without its module line).
 const externalGoMod = `module example.com/usetestbed
 
 require github.com/testbed-dev/testbed v0.0.0
