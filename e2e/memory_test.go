@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,12 +40,21 @@ func rssFileKB(t *testing.T, pid int) int {
 }
 
 // A settled `testbed serve` gives back the pages of its binary that only
-// start-up used, and still serves: what it needs again comes back.
+// start-up used, and still serves: what it needs again comes back. It does
+// so even when its file was removed (replaced by an upgrade) while it runs.
 func TestServeTrimsStartupPages(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, testenv.Binary(t), "serve", "echo", "--listen", "127.0.0.1", "--port", "7/tcp=0")
+	content, err := os.ReadFile(testenv.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "testbed")
+	if err := os.WriteFile(bin, content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "serve", "echo", "--listen", "127.0.0.1", "--port", "7/tcp=0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,16 +76,23 @@ func TestServeTrimsStartupPages(t *testing.T) {
 	}
 	go io.Copy(io.Discard, stderr)
 	started := rssFileKB(t, cmd.Process.Pid)
+	if err := os.Remove(bin); err != nil {
+		t.Fatal(err)
+	}
 
-	// The trim comes IdleTrimDelay after start; await it.
+	// The trim comes IdleTrimDelay after start; await it. How much stays
+	// depends on the file system: where the page cache holds the binary in
+	// large folios, the first touch of a page maps its whole 2 MB again, so
+	// a quarter is what every file system here gives back (fuse-overlayfs
+	// in the containers: 85%).
 	deadline := time.Now().Add(30 * time.Second)
 	trimmed := started
-	for trimmed*2 > started && time.Now().Before(deadline) {
+	for trimmed*4 > started*3 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond) // polling /proc: there is nothing to wait on
 		trimmed = rssFileKB(t, cmd.Process.Pid)
 	}
-	if trimmed*2 > started {
-		t.Fatalf("resident binary pages: %d kB at start, %d kB 30 s later; want them at least halved", started, trimmed)
+	if trimmed*4 > started*3 {
+		t.Fatalf("resident binary pages: %d kB at start, %d kB 30 s later; want at least a quarter given back", started, trimmed)
 	}
 	t.Logf("resident binary pages: %d kB at start, %d kB settled", started, trimmed)
 

@@ -7,7 +7,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -133,23 +135,51 @@ func Leftovers(t testing.TB, cli *client.Client, project string) []string {
 	return out
 }
 
-var buildOnce sync.Mutex
+var built struct {
+	sync.Mutex
+	path string
+}
 
 // Binary builds the testbed command once per test process (static, so the
-// built-in image can use it) and returns its path.
+// built-in image can use it) and returns its path. The file is named by a
+// hash of its content and never replaced, so test processes running at the
+// same time (go test ./... runs packages in parallel) never swap a binary
+// out from under one another's running servers.
 func Binary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Lock()
-	defer buildOnce.Unlock()
+	built.Lock()
+	defer built.Unlock()
+	if built.path != "" {
+		return built.path
+	}
 	dir := filepath.Join(os.TempDir(), "testbed-test-bin")
-	out := filepath.Join(dir, "testbed-"+runtime.GOARCH)
-	root := ModuleRoot(t)
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/testbed")
-	cmd.Dir = root
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.CreateTemp(dir, "build-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	cmd := exec.Command("go", "build", "-o", tmp.Name(), "./cmd/testbed")
+	cmd.Dir = ModuleRoot(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/testbed: %v\n%s", err, b)
 	}
+	content, err := os.ReadFile(tmp.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(content)
+	out := filepath.Join(dir, fmt.Sprintf("testbed-%s-%x", runtime.GOARCH, sum[:8]))
+	if _, err := os.Stat(out); err != nil {
+		if err := os.Rename(tmp.Name(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	built.path = out
 	return out
 }
 

@@ -16,6 +16,10 @@ import (
 // the server still uses come back on their next use, as they came the
 // first time.
 //
+// How much stays out depends on the file system: where the page cache
+// holds the binary in large folios (ext4 on recent kernels), the first
+// touch of a page maps its whole folio, up to 2 MB, again.
+//
 // Only mappings that hold no page of their own are dropped: a mapping with
 // anonymous pages was written at some point, even if it is read-only now
 // (the relocated RELRO segment of a position-independent build), and
@@ -58,7 +62,10 @@ func cleanMappings(file string) []mapping {
 			lo, hi, ok := strings.Cut(fields[0], "-")
 			start, err1 := strconv.ParseUint(lo, 16, 64)
 			end, err2 := strconv.ParseUint(hi, 16, 64)
-			if ok && err1 == nil && err2 == nil && end > start && len(fields) == 6 && fields[5] == file &&
+			// The path is the rest of the line; a binary replaced on disk
+			// since it started reads "path (deleted)", in maps and in
+			// /proc/self/exe alike, and its pages are still there to drop.
+			if ok && err1 == nil && err2 == nil && end > start && len(fields) >= 6 && strings.Join(fields[5:], " ") == file &&
 				strings.HasPrefix(fields[1], "r") && !strings.Contains(fields[1], "w") {
 				cur, candidate = mapping{uintptr(start), uintptr(end)}, true
 			}
