@@ -127,7 +127,7 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 	tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
 	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/testbed")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+o.Arch, "GOFLAGS=-mod=readonly", "GOWORK=off")
+	cmd.Env = append(os.Environ(), buildEnv(o.Arch)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -138,6 +138,18 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 		return "", fmt.Errorf("build the testbed server binary: %w", err)
 	}
 	return out, nil
+}
+
+// buildEnv is the environment, over the caller's, that builds the server
+// for linux/arch: static, with the module's own go.sum, outside any
+// workspace. 32-bit ARM is built for ARMv6, which ARMv7 engines run too
+// (the toolchain would default to v7, which a v6 engine cannot run).
+func buildEnv(arch string) []string {
+	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + arch, "GOFLAGS=-mod=readonly", "GOWORK=off"}
+	if arch == "arm" {
+		env = append(env, "GOARM=6")
+	}
+	return env
 }
 
 // ModuleDir returns the directory of testbed's module source as the go

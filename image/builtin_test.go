@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,5 +112,15 @@ func TestServerBinaryCrossCompiles(t *testing.T) {
 	said = nil
 	if q, err := ServerBinary(t.Context(), BinaryOptions{Arch: arch, CacheDir: cache, Logf: func(f string, a ...any) { said = append(said, f) }}); err != nil || q != p || len(said) != 0 {
 		t.Errorf("second ServerBinary(%s) = %q, %v with progress %q; want %q from the cache", arch, q, err, said, p)
+	}
+}
+
+func TestBuildEnv(t *testing.T) {
+	has := func(env []string, kv string) bool { return slices.Contains(env, kv) }
+	if env := buildEnv("arm"); !has(env, "GOARCH=arm") || !has(env, "GOARM=6") || !has(env, "CGO_ENABLED=0") {
+		t.Errorf("buildEnv(arm) = %v, want a static ARMv6 build", env)
+	}
+	if env := buildEnv("arm64"); !has(env, "GOARCH=arm64") || slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOARM=") }) {
+		t.Errorf("buildEnv(arm64) = %v, want GOARCH=arm64 and no GOARM", env)
 	}
 }
