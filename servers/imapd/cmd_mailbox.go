@@ -14,7 +14,8 @@ func (s *session) editor(cmd string) (MailboxEditor, status, bool) {
 
 // cmdCreate runs CREATE (RFC 3501 section 6.3.3). A trailing delimiter
 // is dropped; the levels above the new name need no mailboxes of their
-// own. The new mailbox is subscribed, so that LSUB shows it too.
+// own. The new mailbox is subscribed, so that LSUB shows it too, until it
+// is deleted (unless the client subscribes to it itself meanwhile).
 func (s *session) cmdCreate(c *command) status {
 	if len(c.args) != 1 || !c.args[0].isString() {
 		return respBAD("CREATE needs a mailbox name")
@@ -33,7 +34,7 @@ func (s *session) cmdCreate(c *command) status {
 	if err := ed.CreateMailbox(s.ctx, s.user, name); err != nil {
 		return s.storeFailure("CREATE", err)
 	}
-	if err := s.srv.subs.set(s.user, name, true, s.storeMailboxes); err != nil {
+	if err := s.srv.subs.created(s.user, name, s.storeMailboxes); err != nil {
 		return s.storeFailure("CREATE", err)
 	}
 	return respOK("", "CREATE completed")
@@ -41,8 +42,10 @@ func (s *session) cmdCreate(c *command) status {
 
 // cmdDelete runs DELETE (RFC 3501 section 6.3.4). The mailboxes below the
 // deleted one stay, and its name then lists as \Noselect. Subscriptions
-// stay too. Deleting the selected mailbox leaves the selected state; other
-// sessions that have it selected are told BYE at their next command.
+// stay too (RFC 3501 section 6.3.6), but for the one CREATE made on its
+// own. Deleting the selected mailbox leaves the selected state; other
+// sessions that have it selected, idling or at their next command, are
+// told BYE.
 func (s *session) cmdDelete(c *command) status {
 	if len(c.args) != 1 || !c.args[0].isString() {
 		return respBAD("DELETE needs a mailbox name")
@@ -61,7 +64,8 @@ func (s *session) cmdDelete(c *command) status {
 	if s.state == stateSelected && s.sel.name == name {
 		s.sel, s.state = nil, stateAuthenticated
 	}
-	s.srv.hub.changed(s.user, name)
+	s.srv.hub.deleted(s.user, name)
+	s.srv.subs.deleted(s.user, name)
 	return respOK("", "DELETE completed")
 }
 

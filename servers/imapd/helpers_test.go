@@ -185,3 +185,37 @@ func listen(t testing.TB) net.Listener {
 	t.Cleanup(func() { l.Close() })
 	return l
 }
+
+// waitTimeout bounds each wait for the server to do something the test
+// awaits; reaching it is a failure.
+const waitTimeout = 10 * time.Second
+
+// awaitResult returns what done delivers, failing the test when nothing
+// comes within waitTimeout.
+func awaitResult(t testing.TB, what string, done <-chan error) error {
+	t.Helper()
+	timeout := time.NewTimer(waitTimeout)
+	defer timeout.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timeout.C:
+		t.Fatalf("%s still running after %v", what, waitTimeout)
+		return nil
+	}
+}
+
+// closeServer closes srv and checks that Close returns, which it does
+// once every connection handler has returned, and that the Serve whose
+// result served delivers then returns ErrServerClosed.
+func closeServer(t testing.TB, srv *Server, served <-chan error) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	if err := awaitResult(t, "Close()", closed); err != nil {
+		t.Errorf("Close() = %v", err)
+	}
+	if err := awaitResult(t, "Serve() after Close", served); !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve() = %v, want ErrServerClosed", err)
+	}
+}

@@ -87,12 +87,27 @@ func TestRawCreateDeleteRename(t *testing.T) {
 		{`LIST "" Work*`, []string{`* LIST (\Noselect \HasChildren) "/" Work`, `* LIST (\HasNoChildren) "/" Work/2024`, "OK LIST completed"}},
 		{"DELETE Work", []string{missing}},
 
-		// Subscriptions outlive DELETE (RFC 3501 6.3.6); a new mailbox of
-		// an old name gets a new UIDVALIDITY.
+		// Subscriptions the client made outlive DELETE (RFC 3501 6.3.6),
+		// and CREATE leaves them the client's; a new mailbox of an old name
+		// gets a new UIDVALIDITY.
+		{"SUBSCRIBE Old/Archive", []string{"OK SUBSCRIBE completed"}},
 		{"DELETE Old/Archive", []string{"OK DELETE completed"}},
 		{`LSUB "" Old/*`, []string{`* LSUB (\Noselect) "/" Old/Archive`, "OK LSUB completed"}},
 		{"CREATE Old/Archive", []string{"OK CREATE completed"}},
 		{"STATUS Old/Archive (MESSAGES UIDVALIDITY)", []string{"* STATUS Old/Archive (MESSAGES 0 UIDVALIDITY 7)", "OK STATUS completed"}},
+		{"DELETE Old/Archive", []string{"OK DELETE completed"}},
+		{`LSUB "" Old/*`, []string{`* LSUB (\Noselect) "/" Old/Archive`, "OK LSUB completed"}},
+		// The subscription CREATE made on its own goes with the mailbox,
+		// also after a RENAME.
+		{"CREATE Made", []string{"OK CREATE completed"}},
+		{"CREATE Made/Sub", []string{"OK CREATE completed"}},
+		{"RENAME Made Tmp", []string{"OK RENAME completed"}},
+		{`LSUB "" Tmp*`, []string{`* LSUB (\HasChildren) "/" Tmp`, `* LSUB (\HasNoChildren) "/" Tmp/Sub`, "OK LSUB completed"}},
+		{"DELETE Tmp/Sub", []string{"OK DELETE completed"}},
+		{"DELETE Tmp", []string{"OK DELETE completed"}},
+		{`LSUB "" *`, []string{`* LSUB (\HasNoChildren) "/" INBOX`, `* LSUB (\Noselect) "/" Old/Archive`,
+			`* LSUB (\HasNoChildren) "/" Sent`, `* LSUB (\HasNoChildren) "/" Trash`, `* LSUB (\HasNoChildren) "/" Work/2024`,
+			"OK LSUB completed"}},
 
 		{"UNSUBSCRIBE Sent", []string{"OK UNSUBSCRIBE completed"}},
 		{"UNSUBSCRIBE Sent", []string{"OK UNSUBSCRIBE completed"}},
