@@ -73,7 +73,9 @@ func FuzzSession(f *testing.F) {
 	f.Fuzz(func(t *testing.T, script string) {
 		client, server := net.Pipe()
 		defer client.Close()
-		srv.serveConn(server)
+		if !srv.track.Go(server, func() { srv.handle(server) }) {
+			t.Fatal("track.Go() = false before Close")
+		}
 
 		drained := make(chan struct{})
 		var replies bytes.Buffer

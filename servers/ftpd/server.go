@@ -186,18 +186,17 @@ func (s *Server) Root() string { return s.root }
 // of file descriptors, are logged and retried after a pause that Close
 // interrupts. It closes l when it returns.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.track.Serve(l, s.log, func(c net.Conn) { newSession(s, c).serve() })
+	err := s.track.Serve(l, s.log, s.handle)
 	if err != nil {
 		return fmt.Errorf("ftpd: serve %s: %w", l.Addr(), err)
 	}
 	return ErrServerClosed
 }
 
-// serveConn starts a session on c, as Serve does for each connection; false
-// (and c is closed) once the server is closed.
-func (s *Server) serveConn(c net.Conn) bool {
-	return s.track.Go(c, func() { newSession(s, c).serve() })
-}
+// handle serves the control connection c until its session ends. Serve
+// runs it for each connection it accepts, tracked so that Close ends it
+// and waits.
+func (s *Server) handle(c net.Conn) { newSession(s, c).serve() }
 
 // Close stops every Serve, ends every session, waits for them and removes the
 // tree when New made it in a temporary directory. It is safe to call twice.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -17,11 +18,15 @@ const (
 )
 
 // Listener is a net.Listener whose Accept rides out temporary failures. An
-// accept error other than net.ErrClosed (out of file descriptors, EMFILE or
-// ENFILE; a connection aborted before it was accepted; anything a wrapped
-// listener makes up) is logged and Accept is tried again after a pause of
-// 5 ms, doubled after each further failure up to 1 s; a successful accept
-// starts the next wait from 5 ms again. Close ends a pause at once.
+// accept error that may go away by itself (a [syscall.Errno] in its chain
+// that says it is temporary, such as EMFILE or ENFILE when out of file
+// descriptors, or EINTR; ECONNABORTED, a connection aborted before it was
+// accepted; a net.Error timeout) is logged and Accept is tried again after
+// a pause of 5 ms, doubled after each further failure up to 1 s; a
+// successful accept starts the next wait from 5 ms again. Close ends a
+// pause at once. Any other error (net.ErrClosed; EINVAL, EBADF or ENOTSOCK
+// from a listener that is gone; whatever else a wrapped listener makes up)
+// is returned at once: retrying it would only fail again.
 //
 // Servers that run their own accept loop use [Tracker.Serve], which wraps
 // its listener in one; servers built on net/http hand one to
@@ -45,9 +50,10 @@ func newListener(l net.Listener, log *slog.Logger, first, most time.Duration) *L
 	return &Listener{Listener: l, log: log, first: first, most: most, done: make(chan struct{})}
 }
 
-// Accept waits for the next connection. It fails only once the listener is
-// closed: with the wrapped listener's error, which wraps net.ErrClosed, or
-// with net.ErrClosed itself when Close ended a pause.
+// Accept waits for the next connection. It fails once the listener is
+// closed, with the wrapped listener's error, which wraps net.ErrClosed, or
+// with net.ErrClosed itself when Close ended a pause; and at the first
+// failure that is not temporary, with the wrapped listener's error.
 func (l *Listener) Accept() (net.Conn, error) {
 	var timer *time.Timer
 	for wait := l.first; ; wait = min(2*wait, l.most) {
@@ -66,6 +72,12 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return nil, l.closedError(err)
 		default:
 		}
+		if !temporary(err) {
+			if timer != nil {
+				timer.Stop()
+			}
+			return nil, err
+		}
 		if l.log != nil {
 			l.log.Warn("accept failed", "addr", l.Addr().String(), "err", err, "retry_in", wait)
 		}
@@ -81,6 +93,20 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return nil, l.closedError(err)
 		}
 	}
+}
+
+// temporary reports whether an accept failure may go away by itself: when
+// the first [syscall.Errno] in err's chain says it is temporary (EINTR,
+// EMFILE, ENFILE, EAGAIN, ETIMEDOUT) or is ECONNABORTED, which says so only
+// of the one connection, or, without an Errno, when err is a net.Error
+// timeout.
+func temporary(err error) bool {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Temporary() || errno == syscall.ECONNABORTED
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // closedError is Accept's error once Close has been called, last being the
@@ -99,8 +125,9 @@ func (l *Listener) Close() error {
 // of its own and tracked as by [Tracker.Go], until Shutdown: then it returns
 // nil, as it does at once when called after Shutdown. Temporary accept
 // failures are ridden out as by a [Listener] (logged at Warn on log; nil is
-// quiet), and Shutdown ends a pause at once. Serve returns an error only
-// when someone else closes l. It closes l when it returns.
+// quiet), and Shutdown ends a pause at once. Serve returns an error, wrapping
+// the listener's, when someone else closes l or when accept fails in a way
+// that is not temporary. It closes l when it returns.
 func (t *Tracker) Serve(l net.Listener, log *slog.Logger, handle func(net.Conn)) error {
 	return t.serve(NewListener(l, log), handle)
 }

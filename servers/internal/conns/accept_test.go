@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,27 +18,35 @@ import (
 // testTimeout bounds every wait of these tests; reaching it is a failure.
 const testTimeout = 10 * time.Second
 
-// FlakyListener is a TCP listener on 127.0.0.1 whose Accept fails with a
-// temporary error, "too many open files" (EMFILE) wrapped in an error that
-// is not a net.Error, as many times as asked, then accepts for real. It is
-// exported for the tests of the conns_test package.
+// FlakyListener is a TCP listener on 127.0.0.1 whose Accept fails, as many
+// times as asked, with an error wrapping a given one (by default the
+// temporary "too many open files", EMFILE) in an error that is not a
+// net.Error, then accepts for real. It is exported for the tests of the
+// conns_test package.
 type FlakyListener struct {
 	net.Listener
 	fails atomic.Int64
+	err   error // wrapped in each failure
 	// Failed receives the time of each failure returned, as it is returned.
 	Failed chan time.Time
 }
 
 // NewFlakyListener listens on 127.0.0.1:0 until the test ends; its first
-// fails accepts fail.
+// fails accepts fail with EMFILE.
 func NewFlakyListener(t testing.TB, fails int64) *FlakyListener {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("Listen() = %v", err)
+	return NewFailingListener(t, fails, syscall.EMFILE)
+}
+
+// NewFailingListener is as NewFlakyListener, its failures wrapping err.
+func NewFailingListener(t testing.TB, fails int64, err error) *FlakyListener {
+	t.Helper()
+	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatalf("Listen() = %v", lerr)
 	}
 	t.Cleanup(func() { ln.Close() })
-	l := &FlakyListener{Listener: ln, Failed: make(chan time.Time, 1000)}
+	l := &FlakyListener{Listener: ln, err: err, Failed: make(chan time.Time, 1000)}
 	l.fails.Store(fails)
 	return l
 }
@@ -49,7 +58,7 @@ func (l *FlakyListener) Accept() (net.Conn, error) {
 		case l.Failed <- time.Now():
 		default:
 		}
-		return nil, fmt.Errorf("accept tcp %s: %w", l.Addr(), syscall.EMFILE)
+		return nil, fmt.Errorf("accept tcp %s: %w", l.Addr(), l.err)
 	}
 	return l.Listener.Accept()
 }
@@ -188,6 +197,50 @@ func TestListenerCloseInterruptsPause(t *testing.T) {
 	}
 }
 
+// Errors that may go away by themselves are retried; others are not.
+func TestTemporary(t *testing.T) {
+	opErr := func(err error) error {
+		return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", err)}
+	}
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{syscall.EMFILE, true},
+		{fmt.Errorf("accept: %w", syscall.EMFILE), true},
+		{opErr(syscall.ENFILE), true},
+		{opErr(syscall.EINTR), true},
+		{opErr(syscall.EAGAIN), true},
+		{opErr(syscall.ECONNABORTED), true},
+		{&net.OpError{Op: "accept", Net: "tcp", Err: os.ErrDeadlineExceeded}, true},
+		{syscall.EINVAL, false},
+		{fmt.Errorf("accept: %w", syscall.EINVAL), false},
+		{opErr(syscall.EBADF), false},
+		{opErr(syscall.ENOTSOCK), false},
+		{&net.OpError{Op: "accept", Net: "tcp", Err: errors.New("boom")}, false},
+		{errors.New("boom"), false},
+	} {
+		if got := temporary(tt.err); got != tt.want {
+			t.Errorf("temporary(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// A failure that is not temporary is returned at once, without a pause:
+// with an hour-long pause, a retry would run into the test's timeout.
+func TestListenerPermanentFailure(t *testing.T) {
+	fl := NewFailingListener(t, 1<<40, syscall.EINVAL)
+	l := newListener(fl, nil, time.Hour, time.Hour)
+	defer l.Close()
+	err := await(t, "Accept() after a permanent failure", accepted(l))
+	if !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("Accept() = %v, want EINVAL", err)
+	}
+	if n := len(fl.Failed); n != 1 {
+		t.Errorf("Accept tried %d times, want 1", n)
+	}
+}
+
 // A closed listener is not retried.
 func TestListenerClosedIsFinal(t *testing.T) {
 	fl := NewFlakyListener(t, 0)
@@ -241,6 +294,24 @@ func TestTrackerShutdownInterruptsPause(t *testing.T) {
 	}
 	if err := await(t, "Serve() after Shutdown during a pause", served); err != nil {
 		t.Errorf("Serve() = %v, want nil after Shutdown", err)
+	}
+}
+
+// Tracker.Serve ends at a failure that is not temporary, with that error,
+// and closes its listener.
+func TestTrackerServePermanentFailure(t *testing.T) {
+	var tr Tracker
+	defer tr.Shutdown()
+	fl := NewFailingListener(t, 1<<40, syscall.EBADF)
+	served := make(chan error, 1)
+	go func() { served <- tr.serve(newListener(fl, nil, time.Hour, time.Hour), func(net.Conn) {}) }()
+	err := await(t, "Serve() after a permanent accept failure", served)
+	if !errors.Is(err, syscall.EBADF) {
+		t.Errorf("Serve() = %v, want EBADF", err)
+	}
+	fl.fails.Store(0)
+	if _, err := fl.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept() after Serve returned = %v, want net.ErrClosed (closed by Serve)", err)
 	}
 }
 

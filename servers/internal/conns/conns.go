@@ -3,7 +3,8 @@
 // handlers and open connections so that Close can end them and wait, with
 // the accept loop of the servers that have one ([Tracker.Serve]); and a
 // listener that rides out temporary accept failures (out of file
-// descriptors) with a backoff that Close interrupts ([Listener]).
+// descriptors) with a backoff that Close interrupts, and gives up at once on
+// any other failure, which would only repeat ([Listener]).
 package conns
 
 import (

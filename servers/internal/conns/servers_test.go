@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -145,14 +146,14 @@ func serveOn(srv server, l net.Listener) <-chan error {
 }
 
 // awaitServe returns what Serve returned, failing the test if it does not
-// return within testTimeout.
-func awaitServe(t *testing.T, served <-chan error) error {
+// return within testTimeout after what happened.
+func awaitServe(t *testing.T, served <-chan error, after string) error {
 	t.Helper()
 	select {
 	case err := <-served:
 		return err
 	case <-time.After(testTimeout):
-		t.Fatalf("Serve() still running %v after Close", testTimeout)
+		t.Fatalf("Serve() still running %v after %s", testTimeout, after)
 		return nil
 	}
 }
@@ -183,7 +184,7 @@ func TestServersRideOutAcceptFailures(t *testing.T) {
 			if err := srv.close(); err != nil {
 				t.Errorf("Close() = %v", err)
 			}
-			if err := awaitServe(t, served); !errors.Is(err, tc.closed) {
+			if err := awaitServe(t, served, "Close"); !errors.Is(err, tc.closed) {
 				t.Errorf("Serve() = %v, want %v after Close", err, tc.closed)
 			}
 		})
@@ -213,8 +214,33 @@ func TestServersCloseDuringAcceptBackoff(t *testing.T) {
 			if err := srv.close(); err != nil {
 				t.Errorf("Close() = %v", err)
 			}
-			if err := awaitServe(t, served); !errors.Is(err, tc.closed) {
+			if err := awaitServe(t, served, "Close"); !errors.Is(err, tc.closed) {
 				t.Errorf("Serve() = %v, want %v after Close", err, tc.closed)
+			}
+		})
+	}
+}
+
+// Every server's Serve returns when accept fails in a way that is not
+// temporary (an invalid argument, as from a listener shut down behind its
+// back), with an error that wraps the failure, after a single try.
+func TestServersStopOnPermanentAcceptFailure(t *testing.T) {
+	for _, tc := range acceptCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := tc.start(t)
+			l := conns.NewFailingListener(t, 1<<40, syscall.EINVAL)
+			served := serveOn(srv, l)
+
+			err := awaitServe(t, served, "a permanent accept failure")
+			if !errors.Is(err, syscall.EINVAL) {
+				t.Errorf("Serve() = %v, want an error wrapping EINVAL", err)
+			}
+			if n := len(l.Failed); n != 1 {
+				t.Errorf("Accept failed %d times, want 1", n)
+			}
+			if err := srv.close(); err != nil {
+				t.Errorf("Close() = %v", err)
 			}
 		})
 	}
