@@ -77,6 +77,10 @@ func TestLoadPlacesComposeGoErrors(t *testing.T) {
 			`F:4: server "web": field "env_file[0]": env file "a\nb" does not exist`},
 		{"label file missing", "services:\n  web:\n    image: a/b\n    env_file: [ok.env]\n    label_file:\n      - ok.env\n      - nope\n", nil,
 			`F:7: server "web": field "label_file[1]": label file "nope" does not exist`},
+		{"env file missing, pre_start hook", "services:\n  web:\n    image: a/b\n    env_file: [ok.env, nope.env]\n    pre_start:\n      - command: [\"true\"]\n", nil,
+			`F:4: server "web": field "env_file[1]": env file "nope.env" does not exist`},
+		{"label file missing, pre_start hook", "services:\n  web:\n    image: a/b\n    label_file: [ok.env, nope]\n    pre_start:\n      - command: [\"true\"]\n", nil,
+			`F:4: server "web": field "label_file[1]": label file "nope" does not exist`},
 		{"extends file missing", "services:\n  web:\n    image: a/b\n    extends:\n      service: x\n      file: nope.yml\n", nil,
 			`F:6: server "web": field "extends.file": cannot read "nope.yml": no such file or directory`},
 		{"include missing", "include:\n  - more.yml\n  - nope.yml\nservices:\n  web:\n    image: a/b\n", nil,
@@ -96,6 +100,19 @@ func TestLoadPlacesComposeGoErrors(t *testing.T) {
 				t.Errorf("Load() error = %v, want a spec error", err)
 			}
 		})
+	}
+}
+
+// A pre_start hook carries its service's env and label files followed by
+// its own. A bad file of the hook's own is no entry of the service's, so
+// no entry is blamed: the error names the key and the file.
+func TestLoadPreStartHookOwnFile(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := loadYAMLIn(t, dir, "services:\n  web:\n    image: a/b\n    env_file: [ok.env]\n    pre_start:\n      - command: [\"true\"]\n        env_file: [nope.env]\n",
+		map[string]string{"ok.env": "A=1\n"}, Options{})
+	prefix := filepath.Join(dir, "docker-compose.yml") + `:4: server "web": field "env_file": env files: `
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), "nope.env") {
+		t.Errorf("Load() error = %v, want one starting %q and naming nope.env", err, prefix)
 	}
 }
 

@@ -191,9 +191,7 @@ func resolveFiles(project *types.Project, src *sourceMap, first string) (*types.
 		// The entry at fault: the first whose list up to it fails.
 		key, n, path := "env_file", len(svc.EnvFiles), ""
 		bad := firstFailing(n, func(i int) error {
-			try := svc
-			try.EnvFiles, try.LabelFiles = svc.EnvFiles[:i+1], nil
-			_, err := resolveService(project, try)
+			_, err := resolveService(project, withFiles(svc, svc.EnvFiles[:i+1], nil))
 			return err
 		})
 		if bad >= 0 {
@@ -201,9 +199,7 @@ func resolveFiles(project *types.Project, src *sourceMap, first string) (*types.
 		} else {
 			key, n = "label_file", len(svc.LabelFiles)
 			bad = firstFailing(n, func(i int) error {
-				try := svc
-				try.EnvFiles, try.LabelFiles = nil, svc.LabelFiles[:i+1]
-				_, err := resolveService(project, try)
+				_, err := resolveService(project, withFiles(svc, nil, svc.LabelFiles[:i+1]))
 				return err
 			})
 			if bad >= 0 {
@@ -223,6 +219,19 @@ func resolveFiles(project *types.Project, src *sourceMap, first string) (*types.
 		return nil, err
 	}
 	return project, nil
+}
+
+// withFiles returns svc reading only the env files env and the label files
+// labels. Its pre_start hooks read none: compose-go reads a hook's files
+// too, and a hook carries the service's whole lists as well as its own
+// entries, so left alone they would fail every shortened try.
+func withFiles(svc types.ServiceConfig, env []types.EnvFile, labels []string) types.ServiceConfig {
+	svc.EnvFiles, svc.LabelFiles = env, labels
+	svc.PreStart = slices.Clone(svc.PreStart)
+	for i := range svc.PreStart {
+		svc.PreStart[i].EnvFiles, svc.PreStart[i].LabelFiles = nil, nil
+	}
+	return svc
 }
 
 // firstFailing returns the first i in 0..n-1 for which try fails, or -1.
