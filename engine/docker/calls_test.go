@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +110,26 @@ func TestEngineCalls(t *testing.T) {
 	for _, ph := range []string{progress.PhaseCreate, progress.PhaseStart, progress.PhaseWait, progress.PhaseReady} {
 		if !phases[ph] {
 			t.Errorf("up reported no %q for echo (got %v)", ph, phases)
+		}
+	}
+
+	// An image a server names but the engine lacks is found before
+	// anything is made: no network, no container, no build.
+	missing := &spec.Testbed{Name: project + "-missing", Servers: []*spec.Server{
+		{Name: "app", Image: "testbed-test/no-such-image:" + project}, {Name: "echo", Builtin: "echo"}}}
+	mp, err := plan.New(missing, catalog.New(), plan.Options{Project: project + "-missing", Container: true, Owner: "calls-test", Version: project})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Remove(context.Background(), lifecycle.RemoveOptions{Project: mp.Project}) })
+	px.Reset()
+	err = d.Prepare(ctx, mp, progress.Discard{})
+	if err == nil || !strings.Contains(err.Error(), "server app: image: image testbed-test/no-such-image:"+project+" is not on the engine") {
+		t.Errorf("Prepare() with a missing image = %v, want the server and the image named", err)
+	}
+	for route, n := range px.Counts() {
+		if strings.HasPrefix(route, "POST ") {
+			t.Errorf("Prepare() with a missing image made %s %d times, want nothing made", route, n)
 		}
 	}
 

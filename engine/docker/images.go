@@ -32,6 +32,9 @@ func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) 
 	if err := d.checkHostPorts(ctx, p); err != nil {
 		return err
 	}
+	if err := d.checkNamedImages(ctx, p); err != nil {
+		return err
+	}
 	netErr := make(chan error, 1)
 	go func() {
 		err := d.createNetwork(ctx, p)
@@ -52,6 +55,33 @@ func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) 
 		return imgErr
 	}
 	return ctx.Err()
+}
+
+// checkNamedImages fails, before anything is made, when an image a server
+// names (no build, no pull) is not on the engine. The checks run in
+// parallel; a plan with none makes no engine call.
+func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) error {
+	var wg sync.WaitGroup
+	steps := p.Steps()
+	errs := make([]error, len(steps))
+	for i, st := range steps {
+		srv := st.Server
+		if srv.Builtin != "" || srv.Build != nil || len(srv.Files) > 0 || srv.Pull || d.opts.Pull {
+			continue
+		}
+		wg.Go(func() {
+			if !d.exists(ctx, srv.Image) {
+				errs[i] = fmt.Errorf("server %s: image: %w", srv.Name, errNotPresent(srv.Image))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// errNotPresent says that ref is missing and that testbed does not pull.
+func errNotPresent(ref string) error {
+	return fmt.Errorf("image %s is not on the engine; testbed never pulls unless told to (--pull, or pull: true on the server); build or load it first", ref)
 }
 
 // EnsureImages makes sure every step's image exists, building what is
@@ -186,7 +216,7 @@ func (d *Driver) ensurePresent(ctx context.Context, ref string, pull bool, sink 
 		return nil
 	}
 	if !pull {
-		return fmt.Errorf("image %s is not on the engine; testbed never pulls unless told to (--pull, or pull: true on the server); build or load it first", ref)
+		return errNotPresent(ref)
 	}
 	sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: "pulling " + ref})
 	resp, err := d.cli.ImagePull(ctx, ref, client.ImagePullOptions{})
