@@ -46,7 +46,7 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 		m, merr := endpoints.Read(dir)
 		switch {
 		case mine[i].SpecHash != p.SpecHash:
-			return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
+			return nil, errOtherSpec(p.Project)
 		case merr != nil || endpoints.ReadSpecHash(dir) != p.SpecHash:
 			return nil, usagef("project %s is already up, recorded in another state directory than %s; run `testbed -p %s down` first, or use that --state-dir", p.Project, dir, p.Project)
 		}
@@ -61,6 +61,11 @@ func (a *app) existing(ctx context.Context, drv *docker.Driver, p *plan.Plan, di
 	}
 	fmt.Fprintf(a.io.Err, "testbed: removing what a crashed run of project %s left (%d resources)\n", p.Project, len(mine))
 	return nil, drv.Remove(ctx, lifecycle.RemoveOptions{Project: p.Project})
+}
+
+// errOtherSpec refuses an up of a project that is up with another spec.
+func errOtherSpec(project string) error {
+	return usagef("project %s is already up with a different spec (another spec file, other servers named on the command line, or changed files); run `testbed -p %s down` first, or pick another --project", project, project)
 }
 
 // removeNewDirOnError notes whether dir exists now; the function it returns

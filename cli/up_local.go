@@ -111,7 +111,7 @@ func (a *app) existingLocal(ctx context.Context, p *plan.Plan, dir string) (*end
 		return nil, os.RemoveAll(dir)
 	}
 	if rec.SpecHash != p.SpecHash {
-		return nil, usagef("project %s is already up with a different spec; run `testbed -p %s down` first, or pick another --project", p.Project, p.Project)
+		return nil, errOtherSpec(p.Project)
 	}
 	m, err := endpoints.Read(dir)
 	if err != nil {
