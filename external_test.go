@@ -119,6 +119,10 @@ func TestExternalModule(t *testing.T) {
 	}
 	write("go.sum", string(sum))
 	write("use_test.go", externalTest)
+	if err := os.Mkdir(filepath.Join(dir, "readme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("readme/readme_test.go", readmeExample(t, root))
 
 	goTest := func(t *testing.T, run string) []string {
 		t.Helper()
@@ -166,4 +170,28 @@ func TestExternalModule(t *testing.T) {
 			t.Errorf("after the external test, left on the engine: %v", left)
 		}
 	})
+	// The README's example compiles against this module as a user's would.
+	t.Run("readme", func(t *testing.T) {
+		cmd := exec.Command("go", "vet", "./readme")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("go vet of the README's Go example: %v\n%s", err, out)
+		}
+	})
+}
+
+// readmeExample is the first Go code block of the README.
+func readmeExample(t *testing.T, root string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n```go\n")
+	code, _, closed := strings.Cut(rest, "\n```\n")
+	if !ok || !closed {
+		t.Fatal("README.md has no ```go block")
+	}
+	return code + "\n"
 }
