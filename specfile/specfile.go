@@ -5,8 +5,11 @@ package specfile
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/testbed-dev/testbed/spec"
@@ -29,9 +32,15 @@ var ComposeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yml",
 // Load reads the spec at path, recognising its format:
 //   - a directory: its testbed.yaml (or .yml, .json), else its compose
 //     file, else it is a legacy directory;
-//   - a file whose name holds "compose" and ends in .yml or .yaml: compose;
+//   - a file named one of NativeNames: native; one of ComposeNames: compose;
 //   - a config.json next to legacy server folders: that legacy directory;
-//   - any other file: a native spec.
+//   - any other file by its content: a top-level mapping with
+//     "servers" is native, one with "services" and no "servers" is compose;
+//   - a file the content does not decide: compose when its name holds
+//     "compose" and ends in .yml or .yaml, else native.
+//
+// A file read as native that fails and has a top-level "services" key gets
+// one more problem saying that it looks like a compose file.
 //
 // The returned strings are warnings (what testbed does differently from
 // compose). Load does not validate: call [spec.Testbed.Validate].
@@ -43,7 +52,7 @@ func Load(ctx context.Context, path string, o Options) (*spec.Testbed, []string,
 	if fi.IsDir() {
 		for _, n := range NativeNames {
 			if p := filepath.Join(path, n); isFile(p) {
-				tb, err := spec.Load(p)
+				tb, err := loadNative(p)
 				return tb, nil, err
 			}
 		}
@@ -55,16 +64,51 @@ func Load(ctx context.Context, path string, o Options) (*spec.Testbed, []string,
 		tb, err := legacy.Load(path)
 		return tb, nil, err
 	}
-	base := strings.ToLower(filepath.Base(path))
+	name := strings.ToLower(filepath.Base(path))
 	switch {
-	case strings.Contains(base, "compose") && (strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")):
+	case slices.Contains(NativeNames, name):
+		tb, err := loadNative(path)
+		return tb, nil, err
+	case slices.Contains(ComposeNames, name):
 		return loadCompose(ctx, path, o)
-	case base == legacy.ConfigName && isLegacyDir(filepath.Dir(path)):
+	case name == legacy.ConfigName && isLegacyDir(filepath.Dir(path)):
 		tb, err := legacy.Load(filepath.Dir(path))
 		return tb, nil, err
 	}
-	tb, err := spec.Load(path)
+	switch sniff(path).format {
+	case spec.FormatNative:
+		tb, err := loadNative(path)
+		return tb, nil, err
+	case spec.FormatCompose:
+		return loadCompose(ctx, path, o)
+	}
+	if strings.Contains(name, "compose") && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")) {
+		return loadCompose(ctx, path, o)
+	}
+	tb, err := loadNative(path)
 	return tb, nil, err
+}
+
+// loadNative reads a native spec. When that fails and the file has a
+// top-level "services" key, the error also says it looks like a compose file.
+func loadNative(path string) (*spec.Testbed, error) {
+	tb, err := spec.Load(path)
+	if err == nil || !errors.Is(err, spec.ErrInvalid) {
+		return tb, err
+	}
+	k := sniff(path)
+	if k.services == 0 {
+		return nil, err
+	}
+	file, aerr := filepath.Abs(path) // as spec.Load names it
+	if aerr != nil {
+		file = path
+	}
+	msg := fmt.Sprintf(`this looks like a compose file (a top-level "services" key), but the name %s makes it a native spec: rename it (compose.yaml, say) to read it as a compose file`, spec.Quote(filepath.Base(path)))
+	if k.servers != 0 {
+		msg = `this has a top-level "services" key like a compose file and "servers" like a native spec; it was read as a native spec, which has no "services": keep one of the two`
+	}
+	return nil, errors.Join(&spec.Error{File: file, Line: k.services, Msg: msg}, err)
 }
 
 // Find returns the spec file testbed uses when none is named: the first of
