@@ -22,7 +22,13 @@ func TestLegacyFixture(t *testing.T) {
 	testenv.Busybox(t, b.cli)
 	dir := filepath.Join(testenv.ModuleRoot(t), "spec", "legacy", "testdata", "basic")
 	cfg := b.run("-f", dir, "config").must(t, "config")
-	for _, want := range []string{"(legacy)", "generated Dockerfile", "web(ready)", "exec [\"/post_startup.py\" \"web\" \"-c\" \"60\"]"} {
+	for _, want := range []string{"(legacy)", "generated Dockerfile", "web(ready)", "exec [\"/post_startup.py\" \"web\" \"-c\" \"60\"]",
+		// The Dockerfile testbed generates, under its server: base file's
+		// lines first, the copies where the files go, the server's own lines.
+		"    dockerfile\n      FROM testbed-test/busybox:local\n      LABEL maintainer=\"Testbed QA <qa@example.test>\"\n" +
+			"      COPY [\".testbed/files/0/file\",\"/post_startup.py\"]\n      COPY [\".testbed/files/1/file\",\"/etc/proxy/proxy.conf\"]\n" +
+			"      LABEL org.example.suite=\"legacy-basic\"\n      CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"3128\", \"-h\", \"/etc/proxy\"]\n",
+	} {
 		if !strings.Contains(cfg.out, want) {
 			t.Errorf("config lacks %q:\n%s", want, cfg.out)
 		}

@@ -38,32 +38,18 @@ const contextVersion = "2"
 func NewContext(src Source) (*Context, error) {
 	a := newArchive()
 	a.note("testbed context " + contextVersion)
-	var dockerfile string
-	switch {
-	case src.Build != nil && src.Build.Inline != "":
-		dockerfile = src.Build.Inline
-		if src.Build.Context != "" {
-			if err := addTree(a, src.Build.Context, ""); err != nil {
-				return nil, err
-			}
-		}
-	case src.Build != nil:
-		name := src.Build.Dockerfile
-		if name == "" {
-			name = "Dockerfile"
-		}
-		b, err := os.ReadFile(filepath.Join(src.Build.Context, name))
-		if err != nil {
-			return nil, fmt.Errorf("read Dockerfile: %w", err)
-		}
-		dockerfile = string(b)
-		if err := addTree(a, src.Build.Context, name); err != nil {
-			return nil, err
-		}
-	case src.Base != "":
-		dockerfile = "FROM " + src.Base + "\n"
-	default:
-		return nil, errors.New("image source has neither a build nor a base image")
+	dockerfile, err := baseDockerfile(src)
+	if err != nil {
+		return nil, err
+	}
+	switch b := src.Build; {
+	case b != nil && b.Inline != "" && b.Context != "":
+		err = addTree(a, b.Context, "")
+	case b != nil && b.Inline == "":
+		err = addTree(a, b.Context, dockerfileName(b))
+	}
+	if err != nil {
+		return nil, err
 	}
 	if src.Build != nil {
 		keys := make([]string, 0, len(src.Build.Args))
@@ -75,18 +61,14 @@ func NewContext(src Source) (*Context, error) {
 			a.note("arg " + k + "=" + src.Build.Args[k])
 		}
 	}
-	copies, err := addFiles(a, src.Files)
+	files, err := placeFiles(src.Files)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasSuffix(dockerfile, "\n") {
-		dockerfile += "\n"
+	if err := addFiles(a, files); err != nil {
+		return nil, err
 	}
-	if strings.Contains(dockerfile, FilesMarker+"\n") {
-		dockerfile = strings.Replace(dockerfile, FilesMarker+"\n", copies, 1)
-	} else {
-		dockerfile += copies
-	}
+	dockerfile = withCopies(dockerfile, files)
 	df := reserved + "/Dockerfile"
 	if err := a.file(df, 0o644, int64(len(dockerfile)), strings.NewReader(dockerfile)); err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
@@ -100,6 +82,65 @@ func NewContext(src Source) (*Context, error) {
 	}
 	c.Bases = BaseImages(dockerfile)
 	return c, nil
+}
+
+// Dockerfile returns the Dockerfile text [NewContext] builds src with: the
+// build's own (or inline) Dockerfile, or FROM the base image, with a COPY
+// line for each of src.Files where the [FilesMarker] line stands, or at the
+// end. It reads the Dockerfile, but only the kind (file or directory) of
+// the files, so it is cheap enough for printing a plan.
+func Dockerfile(src Source) (string, error) {
+	dockerfile, err := baseDockerfile(src)
+	if err != nil {
+		return "", err
+	}
+	files, err := placeFiles(src.Files)
+	if err != nil {
+		return "", err
+	}
+	return withCopies(dockerfile, files), nil
+}
+
+// baseDockerfile is src's Dockerfile before the files' COPY lines.
+func baseDockerfile(src Source) (string, error) {
+	switch {
+	case src.Build != nil && src.Build.Inline != "":
+		return src.Build.Inline, nil
+	case src.Build != nil:
+		b, err := os.ReadFile(filepath.Join(src.Build.Context, dockerfileName(src.Build)))
+		if err != nil {
+			return "", fmt.Errorf("read Dockerfile: %w", err)
+		}
+		return string(b), nil
+	case src.Base != "":
+		return "FROM " + src.Base + "\n", nil
+	}
+	return "", errors.New("image source has neither a build nor a base image")
+}
+
+// dockerfileName is the build's Dockerfile path inside its context.
+func dockerfileName(b *spec.Build) string {
+	if b.Dockerfile == "" {
+		return "Dockerfile"
+	}
+	return b.Dockerfile
+}
+
+// withCopies puts the files' COPY lines where the FilesMarker line stands,
+// or at the end.
+func withCopies(dockerfile string, files []placed) string {
+	var copies strings.Builder
+	for _, f := range files {
+		j, _ := json.Marshal([]string{f.copySrc(), f.copyDst()}) // strings always marshal
+		fmt.Fprintf(&copies, "COPY %s\n", j)
+	}
+	if !strings.HasSuffix(dockerfile, "\n") {
+		dockerfile += "\n"
+	}
+	if strings.Contains(dockerfile, FilesMarker+"\n") {
+		return strings.Replace(dockerfile, FilesMarker+"\n", copies.String(), 1)
+	}
+	return dockerfile + copies.String()
 }
 
 // addTree adds dir's tree, minus what .dockerignore excludes, at the archive root.
@@ -179,52 +220,79 @@ func addEntry(a *archive, p, name string, d fs.DirEntry, mode fs.FileMode) error
 	return nil // devices, sockets and pipes have no place in an image
 }
 
-// addFiles puts each spec file under .testbed/files/<i>/ and returns the
-// COPY lines (JSON form, so no quoting of paths is ever needed).
-func addFiles(a *archive, files []spec.File) (string, error) {
-	var lines strings.Builder
+// placed is spec file i with where it goes in the context: a directory's
+// tree under .testbed/files/<i>/, a file as .testbed/files/<i>/file.
+type placed struct {
+	spec.File
+	info fs.FileInfo // of Src, not following a symlink
+	name string      // its path in the context
+}
+
+func (p placed) copySrc() string {
+	if p.info.IsDir() {
+		return p.name + "/"
+	}
+	return p.name
+}
+
+func (p placed) copyDst() string {
+	if p.info.IsDir() {
+		return p.Dst + "/"
+	}
+	return p.Dst
+}
+
+// placeFiles finds where each spec file goes; each must be a regular file
+// or a directory.
+func placeFiles(files []spec.File) ([]placed, error) {
+	out := make([]placed, 0, len(files))
 	for i, f := range files {
 		info, err := os.Lstat(f.Src)
 		if err != nil {
-			return "", fmt.Errorf("file %s: %w", f.Src, err)
+			return nil, fmt.Errorf("file %s: %w", f.Src, err)
 		}
 		base := path.Join(reserved, "files", fmt.Sprint(i))
-		if info.IsDir() {
-			err = filepath.WalkDir(f.Src, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				rel, err := filepath.Rel(f.Src, p)
-				if err != nil {
-					return err
-				}
-				var mode fs.FileMode
-				if rel == "." {
-					mode = f.Mode
-				}
-				return addEntry(a, p, path.Join(base, filepath.ToSlash(rel)), d, mode)
-			})
-			if err != nil {
-				return "", fmt.Errorf("file %s: %w", f.Src, err)
-			}
-			writeCopy(&lines, base+"/", f.Dst+"/")
-			continue
+		switch {
+		case info.IsDir():
+			out = append(out, placed{File: f, info: info, name: base})
+		case info.Mode().IsRegular():
+			out = append(out, placed{File: f, info: info, name: path.Join(base, "file")})
+		default:
+			return nil, fmt.Errorf("file %s: not a regular file or directory", f.Src)
 		}
-		if !info.Mode().IsRegular() {
-			return "", fmt.Errorf("file %s: not a regular file or directory", f.Src)
-		}
-		name := path.Join(base, "file")
-		if err := addEntry(a, f.Src, name, fs.FileInfoToDirEntry(info), f.Mode); err != nil {
-			return "", fmt.Errorf("file %s: %w", f.Src, err)
-		}
-		writeCopy(&lines, name, f.Dst)
 	}
-	return lines.String(), nil
+	return out, nil
 }
 
-func writeCopy(b *strings.Builder, src, dst string) {
-	j, _ := json.Marshal([]string{src, dst})
-	fmt.Fprintf(b, "COPY %s\n", j)
+// addFiles puts the placed files into the context; the COPY lines are
+// [withCopies]'.
+func addFiles(a *archive, files []placed) error {
+	for _, f := range files {
+		if !f.info.IsDir() {
+			if err := addEntry(a, f.Src, f.name, fs.FileInfoToDirEntry(f.info), f.Mode); err != nil {
+				return fmt.Errorf("file %s: %w", f.Src, err)
+			}
+			continue
+		}
+		err := filepath.WalkDir(f.Src, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(f.Src, p)
+			if err != nil {
+				return err
+			}
+			var mode fs.FileMode
+			if rel == "." {
+				mode = f.Mode
+			}
+			return addEntry(a, p, path.Join(f.name, filepath.ToSlash(rel)), d, mode)
+		})
+		if err != nil {
+			return fmt.Errorf("file %s: %w", f.Src, err)
+		}
+	}
+	return nil
 }
 
 // Tag is the image name testbed gives a built image: testbed/<name>:<hash>.
