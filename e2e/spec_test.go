@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -19,6 +22,7 @@ import (
 func TestBuildCarriesFilesByteExact(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
+	b.removeImagesAtCleanup() // the random blob makes a new image every run
 	img := testenv.Busybox(t, b.cli)
 	blob := make([]byte, 70000)
 	rand.Read(blob)
@@ -36,6 +40,9 @@ servers:
     ready: {exec: {command: [test, -f, /data/extra.bin]}}
 `, 0o644)
 	b.run("-f", spec, "up").must(t, "up")
+	if built := projectImages(t, b.cli, b.project, false); len(built) != 1 || !strings.HasPrefix(built[0], "image testbed/box:") {
+		t.Errorf("images labelled with the project after up = %v, want the one testbed/box built", built)
+	}
 	for _, c := range []struct {
 		path, mode string
 		want       []byte
@@ -61,6 +68,40 @@ servers:
 	if strings.Contains(r.err, "building") {
 		t.Errorf("second up of an unchanged spec built something:\n%s", r.err)
 	}
+}
+
+// removeImagesAtCleanup makes the bed's cleanup also remove the images
+// testbed built for the project (down --rmi), and check that nothing of the
+// project is left, images included. It runs before newBed's own cleanup.
+func (b *bed) removeImagesAtCleanup() {
+	b.t.Cleanup(func() {
+		if r := b.run("down", "--rmi"); r.code != 0 {
+			b.t.Errorf("cleanup: down --rmi = exit %d\n%s", r.code, r.err)
+		}
+		left := append(testenv.Leftovers(b.t, b.cli, b.project), projectImages(b.t, b.cli, b.project, true)...)
+		if len(left) > 0 {
+			b.t.Errorf("after down --rmi, left on the engine: %v", left)
+		}
+	})
+}
+
+// projectImages lists the images labelled with project, by tag (or id);
+// with all, also the untagged intermediate images of their builds.
+func projectImages(t *testing.T, cli *client.Client, project string, all bool) []string {
+	t.Helper()
+	list, err := cli.ImageList(context.Background(), client.ImageListOptions{All: all, Filters: client.Filters{}.Add("label", "testbed.project="+project)})
+	if err != nil {
+		t.Fatalf("list images: %v", err)
+	}
+	var out []string
+	for _, im := range list.Items {
+		name := im.ID
+		if len(im.RepoTags) > 0 {
+			name = strings.Join(im.RepoTags, ",")
+		}
+		out = append(out, "image "+name)
+	}
+	return out
 }
 
 // exec passes argv with spaces and quotes unchanged and keeps the status.
