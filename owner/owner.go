@@ -15,7 +15,7 @@ import (
 type Owner struct {
 	Host  string
 	PID   int
-	Start uint64 // process start time in clock ticks since boot (/proc/<pid>/stat field 22); 0 if unknown
+	Start uint64 // process start time as StartTime reads it on the owner's host; 0 if unknown
 }
 
 // Self returns the owner for the running process.
@@ -55,38 +55,25 @@ func Parse(s string) (Owner, error) {
 	return Owner{Host: s[:j], PID: pid, Start: start}, nil
 }
 
+// ErrNoProcess is returned by StartTime when no process has the pid.
+var ErrNoProcess = errors.New("no such process")
+
 // Alive reports whether the owner is a live process on this host. For an
 // owner on another host it answers true (it cannot tell), with local false.
+// A process whose start time cannot be read for another reason than that
+// it is gone counts as alive too: a live run's resources are never taken
+// for a dead one's.
 func (o Owner) Alive() (alive, local bool) {
 	host, _ := os.Hostname()
 	if o.Host != host {
 		return true, false
 	}
 	start, err := StartTime(o.PID)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNoProcess):
 		return false, true
+	case err != nil:
+		return true, true
 	}
 	return o.Start == 0 || start == o.Start, true
-}
-
-// StartTime reads a process's start time from /proc.
-func StartTime(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces and parentheses: fields
-	// are counted after the last ')'.
-	s := string(b)
-	k := strings.LastIndexByte(s, ')')
-	if k < 0 {
-		return 0, errors.New("malformed /proc stat")
-	}
-	fields := strings.Fields(s[k+1:])
-	// fields[0] is field 3 (state); start time is field 22.
-	const idx = 22 - 3
-	if len(fields) <= idx {
-		return 0, errors.New("short /proc stat")
-	}
-	return strconv.ParseUint(fields[idx], 10, 64)
 }

@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"testing"
@@ -46,5 +47,20 @@ func TestParseErrors(t *testing.T) {
 		if _, err := Parse(s); err == nil {
 			t.Errorf("Parse(%q) = nil error, want one", s)
 		}
+	}
+}
+
+// StartTime tells a pid that no process has (ErrNoProcess: the owner is
+// dead) from one it cannot read; Alive counts only the first as dead.
+func TestStartTimeOfNoProcess(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StartTime(cmd.Process.Pid); !errors.Is(err, ErrNoProcess) {
+		t.Errorf("StartTime(exited pid) = %v, want ErrNoProcess", err)
+	}
+	if s, err := StartTime(os.Getpid()); err != nil || s == 0 {
+		t.Errorf("StartTime(self) = %d, %v; want a start time", s, err)
 	}
 }

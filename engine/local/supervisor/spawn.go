@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +41,11 @@ type SpawnOptions struct {
 // first, the error carries its report or the end of its log. When ctx ends
 // first the supervisor is stopped before Spawn returns.
 func Spawn(ctx context.Context, o SpawnOptions) (*endpoints.Manifest, error) {
+	if runtime.GOOS == "windows" {
+		// The supervisor reports on an inherited pipe (fd 3), which
+		// Windows processes cannot be given.
+		return nil, errors.New("the local driver's background supervisor (testbed up) needs Linux or macOS; on Windows use `testbed --driver local run -- ARGV`, the Go library, or the docker driver")
+	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("start supervisor: %w", err)
 	}
@@ -62,7 +68,7 @@ func Spawn(ctx context.Context, o SpawnOptions) (*endpoints.Manifest, error) {
 	cmd.Env = append(env[:len(env):len(env)], NotifyEnv+"=3")
 	cmd.Stdout, cmd.Stderr = logf, logf // stdin: /dev/null
 	cmd.ExtraFiles = []*os.File{pw}     // fd 3
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
 	err = cmd.Start()
 	pw.Close() // the supervisor holds the only write end now
 	if err != nil {

@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -66,11 +65,7 @@ func signal(o owner.Owner, sig syscall.Signal) error {
 	if alive, _ := o.Alive(); !alive {
 		return nil
 	}
-	err := syscall.Kill(o.PID, sig)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
+	return sendSignal(o.PID, sig)
 }
 
 // awaitGone polls until rec's process has exited.

@@ -1,0 +1,29 @@
+package supervisor
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+// detach starts cmd in a process group of its own, so that the console's
+// Ctrl-C does not reach it.
+func detach(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+}
+
+// sendSignal ends pid: Windows has no SIGTERM to send, so every signal
+// terminates the process.
+func sendSignal(pid int, _ syscall.Signal) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return nil // gone
+	}
+	defer p.Release()
+	if err := p.Kill(); err != nil && err != os.ErrProcessDone {
+		return err
+	}
+	return nil
+}
