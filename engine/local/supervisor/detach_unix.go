@@ -4,14 +4,14 @@ package supervisor
 
 import (
 	"errors"
-	"os/exec"
 	"syscall"
 )
 
-// detach makes cmd the leader of a session of its own, so that it outlives
-// the terminal and process group of the CLI that starts it.
-func detach(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+// detached makes the supervisor the leader of a session of its own, so
+// that it outlives the terminal and process group of the CLI that starts
+// it.
+func detached() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true}
 }
 
 // sendSignal sends sig to pid; a process already gone is not an error.

@@ -2,16 +2,15 @@ package supervisor
 
 import (
 	"os"
-	"os/exec"
 	"syscall"
 
 	"golang.org/x/sys/windows"
 )
 
-// detach starts cmd in a process group of its own, so that the console's
-// Ctrl-C does not reach it.
-func detach(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+// detached starts the supervisor in a process group of its own, so that
+// the console's Ctrl-C does not reach it.
+func detached() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 }
 
 // sendSignal ends pid: Windows has no SIGTERM to send, so every signal
