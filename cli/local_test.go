@@ -164,6 +164,20 @@ func TestLocalUpServesAfterExit(t *testing.T) {
 		if r := b.run("logs", "nope"); r.code == 0 || !strings.Contains(r.err, `no server "nope"`) {
 			t.Errorf("logs nope = %d %q, want an error naming the server", r.code, r.err)
 		}
+		// Every server, each line after its name.
+		all := b.run("logs").must(t, "logs")
+		seen := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSuffix(all.out, "\n"), "\n") {
+			name, rest, ok := strings.Cut(line, " | ")
+			if !ok || !strings.Contains(rest, "server="+strings.TrimSpace(name)) {
+				t.Errorf("logs line %q, want \"SERVER | ...\" from that server", line)
+				continue
+			}
+			seen[strings.TrimSpace(name)] = true
+		}
+		if len(seen) != 6 {
+			t.Errorf("logs of every server showed %v, want the 6 servers", seen)
+		}
 	})
 	t.Run("exec", func(t *testing.T) {
 		r := b.run("exec", "http", "--", "ls")

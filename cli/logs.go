@@ -1,19 +1,33 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
 	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/docker"
 )
 
 func (a *app) logsCommand() *cobra.Command {
 	var follow bool
 	cmd := &cobra.Command{
-		Use:   "logs SERVER",
-		Short: "Print a server's output (stdout to stdout, stderr to stderr)",
-		Long: `logs prints a server's output: the container's, or with the local driver the
-server's log file in the project's state directory (logs/SERVER.log).`,
+		Use:   "logs [SERVER...]",
+		Short: "Print the servers' output (stdout to stdout, stderr to stderr)",
+		Long: `logs prints servers' output: the containers', or with the local driver each
+server's log file in the project's state directory (logs/SERVER.log).
+
+With one server its output is printed as it is. With none (every server of the
+project) or several, each line starts with the server's name, like
+"http  | ...", and each server's output comes in one piece; with --follow the
+servers' new lines are printed as they come.`,
 		Example: `  testbed logs http
-  testbed logs --follow ftp`,
-		Args: exactArgs(1),
+  testbed logs                  # every server, lines prefixed with its name
+  testbed logs --follow ftp imap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			project, err := a.currentProject(ctx)
@@ -24,17 +38,145 @@ server's log file in the project's state directory (logs/SERVER.log).`,
 			if err != nil {
 				return err
 			}
+			var logs func(ctx context.Context, server string, out, errw io.Writer) error
 			if drv == nil {
-				return a.localLogs(ctx, project, args[0], follow)
+				logs = func(ctx context.Context, server string, out, _ io.Writer) error {
+					return a.localLogs(ctx, project, server, follow, out)
+				}
+				if len(args) == 0 {
+					if args, err = a.localServers(project); err != nil {
+						return err
+					}
+				}
+			} else {
+				defer drv.Close()
+				logs = func(ctx context.Context, server string, out, errw io.Writer) error {
+					c, err := drv.Find(ctx, project, server)
+					if err != nil {
+						return err
+					}
+					return drv.Logs(ctx, c.ID, follow, out, errw)
+				}
+				if len(args) == 0 {
+					if args, err = dockerServers(ctx, drv, project); err != nil {
+						return err
+					}
+				}
 			}
-			defer drv.Close()
-			c, err := drv.Find(ctx, project, args[0])
-			if err != nil {
-				return err
+			if len(args) == 1 {
+				return logs(ctx, args[0], a.io.Out, a.io.Err)
 			}
-			return drv.Logs(ctx, c.ID, follow, a.io.Out, a.io.Err)
+			return a.prefixedLogs(ctx, args, follow, logs)
 		},
 	}
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new output (-f is the global --file)")
 	return cmd
+}
+
+// prefixedLogs prints several servers' logs with each line prefixed by its
+// server: one server after the other, or all at once when following.
+func (a *app) prefixedLogs(ctx context.Context, servers []string, follow bool, logs func(context.Context, string, io.Writer, io.Writer) error) error {
+	width := 0
+	for _, s := range servers {
+		width = max(width, len(s))
+	}
+	var mu sync.Mutex // one line at a time on the terminal
+	one := func(server string) error {
+		prefix := fmt.Sprintf("%-*s | ", width, server)
+		out, errw := &linePrefixer{mu: &mu, w: a.io.Out, prefix: prefix}, &linePrefixer{mu: &mu, w: a.io.Err, prefix: prefix}
+		err := logs(ctx, server, out, errw)
+		out.flush()
+		errw.flush()
+		if err != nil {
+			return fmt.Errorf("logs of %s: %w", server, err)
+		}
+		return nil
+	}
+	if !follow {
+		for _, s := range servers {
+			if err := one(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Go(func() { errs[i] = one(s) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dockerServers lists the servers of a project's containers.
+func dockerServers(ctx context.Context, drv *docker.Driver, project string) ([]string, error) {
+	list, err := drv.List(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("project %s has no servers on the engine", project)
+	}
+	var out []string
+	for _, c := range list {
+		out = append(out, c.Server)
+	}
+	return out, nil
+}
+
+// localServers lists the servers of a project up with the local driver.
+func (a *app) localServers(project string) ([]string, error) {
+	dir, err := a.stateDir(project)
+	if err != nil {
+		return nil, err
+	}
+	m, err := endpoints.Read(dir)
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", project, err)
+	}
+	return m.Names(), nil
+}
+
+// linePrefixer writes whole lines to w, each after prefix, holding mu for
+// each line so that lines of several writers never mix.
+type linePrefixer struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+	part   []byte // the unfinished last line
+}
+
+func (l *linePrefixer) Write(p []byte) (int, error) {
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if err := l.line(l.part[:i+1]); err != nil {
+			return len(p), err
+		}
+		l.part = l.part[i+1:]
+	}
+}
+
+// flush writes an unfinished last line, ended.
+func (l *linePrefixer) flush() {
+	if len(l.part) > 0 {
+		l.line(append(l.part, '\n'))
+		l.part = nil
+	}
+}
+
+func (l *linePrefixer) line(b []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err := io.WriteString(l.w, l.prefix+string(b))
+	return err
 }

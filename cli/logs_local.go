@@ -19,7 +19,7 @@ const followInterval = 100 * time.Millisecond
 
 // localLogs prints a local server's log file; follow keeps printing until
 // ctx ends or the supervisor is gone.
-func (a *app) localLogs(ctx context.Context, project, server string, follow bool) error {
+func (a *app) localLogs(ctx context.Context, project, server string, follow bool, out io.Writer) error {
 	dir, err := a.stateDir(project)
 	if err != nil {
 		return err
@@ -36,14 +36,14 @@ func (a *app) localLogs(ctx context.Context, project, server string, follow bool
 	}
 	defer f.Close()
 	for {
-		if _, err := io.Copy(a.io.Out, f); err != nil {
+		if _, err := io.Copy(out, f); err != nil {
 			return fmt.Errorf("logs of %s: %w", server, err)
 		}
 		if !follow {
 			return nil
 		}
 		if rec, err := supervisor.ReadRecord(dir); err != nil || !rec.Alive() {
-			_, err := io.Copy(a.io.Out, f)
+			_, err := io.Copy(out, f)
 			return err
 		}
 		select {

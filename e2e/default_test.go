@@ -212,6 +212,18 @@ func TestDefaultTestbed(t *testing.T) {
 			}
 		}
 	})
+	t.Run("logs", func(t *testing.T) {
+		one := b.run("logs", "ftp").must(t, "logs ftp")
+		all := b.run("logs").must(t, "logs")
+		if one.out+one.err == "" || strings.Contains(one.out, " | ") {
+			t.Errorf("logs ftp = %q, want the ftp server's own lines", one.out)
+		}
+		for _, s := range []string{"echo ", "ftp  ", "http ", "imap ", "proxy", "socks"} {
+			if !strings.Contains(all.out+all.err, s+" | ") {
+				t.Errorf("logs of every server has no %q lines:\n%.2000s", s+" | ", all.out+all.err)
+			}
+		}
+	})
 	t.Run("ps and secrets", func(t *testing.T) {
 		type row struct {
 			Server, State string
