@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"syscall"
 	"time"
+
+	"github.com/testbed-dev/testbed/internal/peakrss"
 )
 
 // testbedCLI drives the real testbed binary as a subprocess, as users and CI
 // scripts do: the figure includes the process start, the engine handshake,
-// the project CA and the state directory, and the child's peak RSS comes
-// from its rusage. (The packages in-process would hide all of that, and the
-// harness's own memory would blur the RSS.)
+// the project CA and the state directory, and the child's peak RSS is read
+// from its own /proc status (peakrss; its rusage would start from this
+// harness's size). (The packages in-process would hide all of that.)
 type testbedCLI struct {
 	e       *env
 	timings string // the last `up --timings` waterfall
@@ -25,16 +26,17 @@ func (t *testbedCLI) Up(ctx context.Context) (time.Duration, int64, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, fmt.Errorf("testbed up: %w", err)
+	}
+	w := peakrss.Start(cmd.Process.Pid)
+	err := cmd.Wait()
 	took := time.Since(start)
+	rss := w.Stop()
 	if err != nil {
 		return 0, 0, fmt.Errorf("testbed up: %w\n%s", err, stderr.String())
 	}
 	t.timings = stderr.String()
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KB on Linux
-	}
 	return took, rss, nil
 }
 
