@@ -99,16 +99,21 @@ servers:
 `, what, delay, img))
 }
 
-// removeProjectImages removes the images testbed built for project.
+// removeProjectImages removes the images testbed built for project, and
+// the steps of an interrupted build of slowSpec's Dockerfile (which carry
+// its nonce label but none of testbed's: the builder labels only the final
+// image).
 func removeProjectImages(t *testing.T, cli *client.Client, project string) {
 	ctx := context.Background()
-	list, err := cli.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", "testbed.project="+project)})
-	if err != nil {
-		t.Errorf("list images: %v", err)
-		return
-	}
-	for _, im := range list.Items {
-		cli.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	for _, label := range []string{"testbed.project=" + project, "nonce=" + project} {
+		list, err := cli.ImageList(ctx, client.ImageListOptions{All: true, Filters: client.Filters{}.Add("label", label)})
+		if err != nil {
+			t.Errorf("list images: %v", err)
+			return
+		}
+		for _, im := range list.Items {
+			cli.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		}
 	}
 }
 
