@@ -108,10 +108,11 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 		}
 		override[k] = n
 	}
-	tlsCfg, err := a.serveTLS(f)
+	tlsCfg, cleanup, err := a.serveTLS(f)
 	if err != nil {
 		return err
 	}
+	defer cleanup()
 	policy, err := servePolicy(f)
 	if err != nil {
 		return err
@@ -148,41 +149,46 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 }
 
 // serveTLS finds the server certificate: files, the environment, or a
-// throwaway CA made now.
-func (a *app) serveTLS(f serveFlags) (*tls.Config, error) {
+// throwaway CA made now, in a temporary directory that cleanup removes.
+func (a *app) serveTLS(f serveFlags) (*tls.Config, func(), error) {
+	cleanup := func() {}
 	var certPEM, keyPEM []byte
 	switch {
 	case f.tlsCert != "" || f.tlsKey != "":
 		var err error
 		if certPEM, err = os.ReadFile(f.tlsCert); err != nil {
-			return nil, usagef("--tls-cert: %v", err)
+			return nil, nil, usagef("--tls-cert: %v", err)
 		}
 		if keyPEM, err = os.ReadFile(f.tlsKey); err != nil {
-			return nil, usagef("--tls-key: %v", err)
+			return nil, nil, usagef("--tls-key: %v", err)
 		}
 	case os.Getenv(docker.EnvTLSCert) != "":
 		certPEM, keyPEM = []byte(os.Getenv(docker.EnvTLSCert)), []byte(os.Getenv(docker.EnvTLSKey))
 	default:
 		dir, err := os.MkdirTemp("", "testbed-serve-ca-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		cleanup = func() { os.RemoveAll(dir) }
 		ca, err := testca.LoadOrCreate(dir, "testbed serve throwaway CA")
 		if err != nil {
-			return nil, err
+			cleanup()
+			return nil, nil, err
 		}
 		host, _ := os.Hostname()
 		certPEM, keyPEM, err = ca.Issue("localhost", "127.0.0.1", "::1", host)
 		if err != nil {
-			return nil, err
+			cleanup()
+			return nil, nil, err
 		}
 		fmt.Fprintf(a.io.Err, "testbed serve: TLS certificates signed by the throwaway CA %s\n", filepath.Join(dir, testca.CertFileName))
 	}
 	cfg, err := testca.ServerTLSConfig(certPEM, keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("server certificate: %w", err)
+		cleanup()
+		return nil, nil, fmt.Errorf("server certificate: %w", err)
 	}
-	return cfg, nil
+	return cfg, cleanup, nil
 }
 
 func servePolicy(f serveFlags) (*netpolicy.Policy, error) {

@@ -59,7 +59,7 @@ func TestServeTrimsStartupPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.CommandContext(ctx, bin, "serve", "echo", "--listen", "127.0.0.1", "--port", "7/tcp=0")
+	cmd := exec.CommandContext(ctx, bin, serveEcho...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
