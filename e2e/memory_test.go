@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func TestServeTrimsStartupPages(t *testing.T) {
 		}
 	}
 	cmd := exec.CommandContext(ctx, bin, serveEcho...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir()) // its throwaway CA
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +69,7 @@ func TestServeTrimsStartupPages(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
 
 	var addr string
 	sc := bufio.NewScanner(stderr)
