@@ -201,12 +201,21 @@ func TestParallelStarts(t *testing.T) {
 					t.Fatal(err)
 				}
 				c.Close()
+				addr := bed.Addr("echo", "7")
 				mu.Lock()
 				defer mu.Unlock()
-				if projects[bed.Project()] || addrs[bed.Addr("echo", "7")] {
-					t.Errorf("project %s / address %s used twice", bed.Project(), bed.Addr("echo", "7"))
+				if projects[bed.Project()] || addrs[addr] {
+					t.Errorf("project %s / address %s used twice", bed.Project(), addr)
 				}
-				projects[bed.Project()], addrs[bed.Addr("echo", "7")] = true, true
+				projects[bed.Project()], addrs[addr] = true, true
+				// An address is only taken while its testbed is up: once
+				// this one goes down the kernel may hand its port to
+				// another (this cleanup runs before Start's).
+				t.Cleanup(func() {
+					mu.Lock()
+					delete(addrs, addr)
+					mu.Unlock()
+				})
 			})
 		}
 	})
