@@ -53,6 +53,13 @@ func Start(pid int) *Watch {
 	return w
 }
 
+// Peak is the highest peak seen so far, in KiB.
+func (w *Watch) Peak() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.kib
+}
+
 // Stop ends the watch and returns the highest peak seen, in KiB (0 when
 // none could be read). Call it once the process has exited: the mark only
 // grows, so the last reading before the exit is the peak, up to Interval.
