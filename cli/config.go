@@ -200,9 +200,7 @@ func redactDockerfile(df string) string {
 	return strings.Join(lines, "\n")
 }
 
-func secretName(name string) bool {
-	return plan.RedactEnv(strings.TrimLeft(name, "-"), "x") == plan.Redacted
-}
+func secretName(name string) bool { return plan.SecretName(strings.TrimLeft(name, "-")) }
 
 func redactLine(line string) string {
 	// ENV NAME value...: the value is the rest of the line.

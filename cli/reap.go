@@ -52,9 +52,14 @@ supervisor whose state directory is removed stops by itself.`,
 			// run.
 			dead := map[string]string{}
 			live := map[string]bool{}
+			checked := map[string]bool{} // projects whose state directory was read
 			for _, r := range list {
-				if r.Kept || a.recordedHere(r) {
+				if r.Kept {
 					live[r.Project] = true
+				}
+				if !live[r.Project] && !checked[r.Project] {
+					checked[r.Project] = true
+					live[r.Project] = a.recordedHere(r)
 				}
 			}
 			for _, r := range list {

@@ -113,11 +113,20 @@ func (s *Step) RedactedCommand() []string {
 
 // RedactEnv hides values of variables whose names look secret.
 func RedactEnv(name, value string) string {
+	if SecretName(name) {
+		return Redacted
+	}
+	return value
+}
+
+// SecretName reports whether a variable's name looks like it holds a
+// secret (PASSWORD, TOKEN, KEY, ...).
+func SecretName(name string) bool {
 	n := strings.ToUpper(name)
 	for _, w := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH"} {
 		if strings.Contains(n, w) {
-			return Redacted
+			return true
 		}
 	}
-	return value
+	return false
 }

@@ -58,7 +58,8 @@ func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) 
 }
 
 // checkNamedImages fails, before anything is made, when an image a server
-// names (no build, no pull) is not on the engine. The checks run in
+// names (no build, no pull) is not on the engine, and sets the step's Image
+// to each one found, so EnsureImages does not look again. The checks run in
 // parallel; a plan with none makes no engine call.
 func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) error {
 	var wg sync.WaitGroup
@@ -72,7 +73,9 @@ func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) error {
 		wg.Go(func() {
 			if !d.exists(ctx, srv.Image) {
 				errs[i] = fmt.Errorf("server %s: image: %w", srv.Name, errNotPresent(srv.Image))
+				return
 			}
+			st.Image = srv.Image
 		})
 	}
 	wg.Wait()
@@ -113,6 +116,8 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 				st.Image, err = ensureBuiltin(srv.Name)
 			case srv.Build != nil || len(srv.Files) > 0:
 				st.Image, err = d.ensureBuilt(ctx, p, st, sink)
+			case st.Image == srv.Image:
+				// Found by checkNamedImages.
 			default:
 				st.Image = srv.Image
 				err = d.ensurePresent(ctx, srv.Image, srv.Pull || d.opts.Pull, sink, srv.Name)
