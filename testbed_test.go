@@ -1,9 +1,7 @@
 package testbed_test
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -70,10 +68,10 @@ func TestStartDocker(t *testing.T) {
 func checkBed(t *testing.T, bed *testbed.Bed) {
 	t.Helper()
 	want := "Hello, testbed!\n"
-	if got := get(t, bed.HTTPClient(), "http://"+bed.Addr("http", "80/tcp")+"/files/hello.txt"); got != want {
+	if got := testenv.Get(t, bed.HTTPClient(), "http://"+bed.Addr("http", "80/tcp")+"/files/hello.txt"); got != want {
 		t.Errorf("GET http = %q, want %q", got, want)
 	}
-	if got := get(t, bed.HTTPClient(), "https://"+bed.Addr("http", "443")+"/files/hello.txt"); got != want {
+	if got := testenv.Get(t, bed.HTTPClient(), "https://"+bed.Addr("http", "443")+"/files/hello.txt"); got != want {
 		t.Errorf("GET https = %q, want %q", got, want)
 	}
 	if got := bed.Host("http"); got != "http.testbed.test" {
@@ -94,32 +92,15 @@ func checkBed(t *testing.T, bed *testbed.Bed) {
 	}
 	viaSocks := &http.Client{Transport: &http.Transport{DialContext: d.(proxy.ContextDialer).DialContext, TLSClientConfig: bed.TLSConfig()}}
 	defer viaSocks.CloseIdleConnections()
-	if got := get(t, viaSocks, "https://"+bed.Host("http")+"/files/hello.txt"); got != want {
+	if got := testenv.Get(t, viaSocks, "https://"+bed.Host("http")+"/files/hello.txt"); got != want {
 		t.Errorf("GET https://%s through socks = %q", bed.Host("http"), got)
 	}
 	pu, _ := http.NewRequest("GET", "http://"+bed.Addr("proxy", "3128"), nil)
 	viaProxy := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu.URL)}}
 	defer viaProxy.CloseIdleConnections()
-	if got := get(t, viaProxy, "http://http/files/hello.txt"); got != want {
+	if got := testenv.Get(t, viaProxy, "http://http/files/hello.txt"); got != want {
 		t.Errorf("GET http://http/ through the proxy = %q", got)
 	}
-}
-
-func get(t *testing.T, c *http.Client, u string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s = %v", u, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s = %s: %s", u, res.Status, b)
-	}
-	return string(b)
 }
 
 // TestStartFailsClearly: what a test sees when its testbed cannot start.

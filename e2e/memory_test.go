@@ -5,39 +5,28 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/internal/peakrss"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
 // rssFileKB reads a process's resident pages of mapped files (its binary).
-func rssFileKB(t *testing.T, pid int) int {
+func rssFileKB(t *testing.T, pid int) int64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kb, err := peakrss.StatusKB(pid, "RssFile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatalf("RssFile %q: %v", v, err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no RssFile in /proc/%d/status", pid)
-	return 0
+	return kb
 }
 
 // A settled `testbed serve` gives back the pages of its binary that only

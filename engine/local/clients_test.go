@@ -3,7 +3,6 @@ package local_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/jlaffaye/ftp"
 	"golang.org/x/net/proxy"
+
+	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
 // TestDefaultTestbedAnswers brings the default testbed up and talks to every
@@ -43,7 +44,7 @@ func TestDefaultTestbedAnswers(t *testing.T) {
 	}
 
 	t.Run("http", func(t *testing.T) {
-		resp := get(t, http.DefaultClient, "http://"+r.addr(t, "http", "80")+"/files/hello.txt")
+		resp := testenv.Get(t, http.DefaultClient, "http://"+r.addr(t, "http", "80")+"/files/hello.txt")
 		if resp != "Hello, testbed!\n" {
 			t.Errorf("GET /files/hello.txt = %q", resp)
 		}
@@ -66,7 +67,7 @@ func TestDefaultTestbedAnswers(t *testing.T) {
 		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: r.tlsConfig()}}
 		defer c.CloseIdleConnections()
 		for _, u := range []string{"http://http.testbed.test/files/hello.txt", "http://http/files/hello.txt", "https://http.testbed.test/files/hello.txt"} {
-			if got := get(t, c, u); got != "Hello, testbed!\n" {
+			if got := testenv.Get(t, c, u); got != "Hello, testbed!\n" {
 				t.Errorf("GET %s through the proxy = %q", u, got)
 			}
 		}
@@ -94,7 +95,7 @@ func TestDefaultTestbedAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := &http.Client{Transport: &http.Transport{DialContext: d.(proxy.ContextDialer).DialContext}}
-			if got := get(t, c, "http://http.testbed.test/files/hello.txt"); got != "Hello, testbed!\n" {
+			if got := testenv.Get(t, c, "http://http.testbed.test/files/hello.txt"); got != "Hello, testbed!\n" {
 				t.Errorf("GET through socks %s = %q", tc.port, got)
 			}
 			c.CloseIdleConnections()
@@ -189,21 +190,4 @@ func TestDefaultTestbedAnswers(t *testing.T) {
 			t.Errorf("Logs(http) = %q, %v; want lines with server=http", logs, err)
 		}
 	})
-}
-
-func get(t *testing.T, c *http.Client, u string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s = %v", u, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s = %s: %s", u, res.Status, b)
-	}
-	return string(b)
 }

@@ -32,13 +32,12 @@ type Watch struct {
 // Start begins watching pid.
 func Start(pid int) *Watch {
 	w := &Watch{stop: make(chan struct{}), done: make(chan struct{})}
-	path := fmt.Sprintf("/proc/%d/status", pid)
 	go func() {
 		defer close(w.done)
 		t := time.NewTicker(Interval)
 		defer t.Stop()
 		for {
-			if kib, ok := readHWM(path); ok {
+			if kib, err := StatusKB(pid, "VmHWM"); err == nil {
 				w.mu.Lock()
 				w.kib = max(w.kib, kib)
 				w.mu.Unlock()
@@ -71,19 +70,26 @@ func (w *Watch) Stop() int64 {
 	return w.kib
 }
 
-// readHWM reads VmHWM from a /proc status file.
-func readHWM(path string) (int64, bool) {
-	f, err := os.Open(path)
+// StatusKB reads one kB field of a process's /proc status ("VmHWM",
+// "RssFile", ...).
+func StatusKB(pid int, field string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, false
+		return 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n, err == nil
+			if err != nil {
+				return 0, fmt.Errorf("pid %d %s %q: %w", pid, field, v, err)
+			}
+			return n, nil
 		}
 	}
-	return 0, false
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("pid %d: no %s in its status", pid, field)
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,4 +201,23 @@ func JSON(t testing.TB, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode JSON: %v\n%s", err, b)
 	}
+}
+
+// Get fetches u with c within 30 s and returns the body, failing the test
+// unless the answer is 200.
+func Get(t testing.TB, c *http.Client, u string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s = %v", u, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s = %s: %s", u, res.Status, b)
+	}
+	return string(b)
 }
