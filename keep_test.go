@@ -11,42 +11,31 @@ import (
 
 	testbed "github.com/testbed-dev/testbed"
 	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/engine/local/supervisor"
 	"github.com/testbed-dev/testbed/internal/testenv"
-	"github.com/testbed-dev/testbed/lifecycle"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // TestKeep: a kept testbed outlives its test, is recorded where the
 // testbed command looks, and the log says how to take it down.
 func TestKeep(t *testing.T) {
-	tests := []struct {
-		driver string
-		remove func(t *testing.T, project, dir string)
-	}{
-		{"local", func(t *testing.T, project, dir string) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := supervisor.Stop(ctx, dir); err != nil {
-				t.Errorf("Stop() = %v", err)
-			}
-		}},
-		{"docker", func(t *testing.T, project, dir string) {
-			cli := testenv.Engine(t)
-			ctx := context.Background()
-			drv, err := docker.New(ctx, docker.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer drv.Close()
-			if err := drv.Remove(ctx, lifecycle.RemoveOptions{Project: project}); err != nil {
-				t.Errorf("Remove() = %v", err)
-			}
-			if left := testenv.Leftovers(t, cli, project); len(left) > 0 {
+	remove := func(t *testing.T, driver, name string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c, err := project.Open(ctx, project.Options{Driver: driver})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Down(ctx, name, project.DownOptions{}); err != nil {
+			t.Errorf("Down() = %v", err)
+		}
+		if driver == "docker" {
+			if left := testenv.Leftovers(t, testenv.Engine(t), name); len(left) > 0 {
 				t.Errorf("left: %v", left)
 			}
-		}},
+		}
 	}
+	tests := []struct{ driver string }{{"local"}, {"docker"}}
 	for _, tt := range tests {
 		t.Run(tt.driver, func(t *testing.T) {
 			if testing.Short() {
@@ -66,7 +55,7 @@ func TestKeep(t *testing.T) {
 			}
 			dir, _ := endpoints.StateDir("", project)
 			defer os.RemoveAll(dir)
-			defer tt.remove(t, project, dir)
+			defer remove(t, tt.driver, project)
 			if !strings.Contains(strings.Join(f.logs, "\n"), "testbed -p "+project+" down") {
 				t.Errorf("logs = %q, want how to take %s down", f.logs, project)
 			}

@@ -4,22 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/engine/local"
-	"github.com/testbed-dev/testbed/hostnet"
-	"github.com/testbed-dev/testbed/internal/bringup"
-	"github.com/testbed-dev/testbed/lifecycle"
-	"github.com/testbed-dev/testbed/owner"
-	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // Timeouts of the library, in one place.
@@ -58,124 +50,64 @@ func projectName(testName string) string {
 	return fmt.Sprintf("tb-%s-%d-%d-%s", s, os.Getpid(), starts.Add(1), hex.EncodeToString(rnd[:]))
 }
 
-// start brings the configured testbed up.
-func start(ctx context.Context, c *config, project string) (_ *Bed, err error) {
+// start brings the configured testbed up through the project core, as the
+// testbed command does: a kept testbed is left to `testbed down`; any other
+// is this process's until Close (which holds the project's lock meanwhile).
+func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 	began := time.Now()
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	cat := catalog.New()
-	tb, err := loadSpec(ctx, c, cat)
+	s, err := project.Load(ctx, project.LoadOptions{File: c.specFile, NoFind: true, Servers: c.servers, Project: name})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("spec: %w", err)
 	}
-	eng, driver, err := chooseEngine(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	if c.keep && driver == local.Name {
-		return startSupervised(ctx, c, project)
-	}
-	p, err := plan.New(tb, cat, plan.Options{
-		Project:   project,
-		BindLocal: c.bindLocal,
-		Owner:     owner.Self().String(),
-		Version:   Version,
-		Container: driver != local.Name,
-		FreePorts: hostnet.FreePorts,
+	core, err := project.Open(ctx, project.Options{
+		Driver: c.driver, Version: Version,
+		Notef: func(format string, args ...any) { c.logf("testbed: "+format, args...) },
 	})
 	if err != nil {
-		closeEngine(eng)
-		return nil, fmt.Errorf("plan: %w", err)
-	}
-	if driver == local.Name {
-		if err := local.Check(p); err != nil {
-			return nil, err
-		}
-	}
-	dir, err := stateDir(c.keep, project)
-	if err != nil {
-		closeEngine(eng)
 		return nil, err
 	}
 	defer func() {
-		if err != nil {
-			closeEngine(eng)
-			os.RemoveAll(dir)
+		if err != nil || c.keep {
+			core.Close()
 		}
 	}()
-	m, ca, err := bringup.Up(ctx, eng, p, dir, bringup.Options{
-		Timeout:     c.timeout,
-		TimeoutName: fmt.Sprintf("WithTimeout(%s)", c.timeout),
-		Sink:        &logSink{logf: c.logf},
+	dir := ""
+	if !c.keep {
+		// The CA of a testbed that goes with the test goes with it too.
+		if dir, err = os.MkdirTemp("", "testbed-"+name+"-"); err != nil {
+			return nil, fmt.Errorf("state directory: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				os.RemoveAll(dir)
+			}
+		}()
+	}
+	r, err := core.Up(ctx, s, project.UpOptions{
+		Keep: c.keep, BindLocal: c.bindLocal, Dir: dir,
+		Timeout: c.timeout, TimeoutName: fmt.Sprintf("WithTimeout(%s)", c.timeout),
+		Sink: &logSink{logf: c.logf},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("project %s (%s driver): %w", project, driver, err)
+		return nil, err
 	}
-	b := &Bed{logf: c.logf, project: project, dir: dir, m: m, pool: ca.Pool(), keep: c.keep}
-	c.logf("testbed: project %s up with the %s driver in %s: %s", project, driver, time.Since(began).Round(time.Millisecond), summary(m))
+	m := r.Manifest
+	b := &Bed{logf: c.logf, project: name, m: m, pool: r.CA.Pool(), keep: c.keep}
+	c.logf("testbed: project %s up with the %s driver in %s: %s", name, m.Driver, time.Since(began).Round(time.Millisecond), summary(m))
 	if c.keep {
-		// The containers stay; the testbed command finds them by label and
-		// by this record.
-		if err := bringup.Record(ctx, eng, p, dir, m); err != nil {
-			return nil, err
-		}
-		closeEngine(eng)
 		return b, nil
 	}
 	b.stop = func(ctx context.Context) error {
-		err := eng.Remove(ctx, lifecycle.RemoveOptions{Project: project})
-		closeEngine(eng)
-		return errors.Join(err, os.RemoveAll(dir))
+		defer core.Close()
+		return r.Close(ctx)
 	}
-	b.tails = func(ctx context.Context) string { return logTails(ctx, eng, project, m) }
+	b.tails = func(ctx context.Context) string { return logTails(r.Tails(ctx, tailLines)) }
 	return b, nil
-}
-
-// chooseEngine connects to the configured driver.
-func chooseEngine(ctx context.Context, c *config) (lifecycle.Engine, string, error) {
-	switch c.driver {
-	case local.Name:
-		return local.New(local.Options{}), local.Name, nil
-	case "docker", "auto":
-	default:
-		return nil, "", fmt.Errorf("driver %q: want auto, docker or local", c.driver)
-	}
-	drv, err := docker.New(ctx, docker.Options{})
-	if err == nil {
-		return drv, "docker", nil
-	}
-	if c.driver == "auto" && errors.Is(err, docker.ErrUnavailable) {
-		c.logf("testbed: no Docker engine answers; using the local driver")
-		return local.New(local.Options{}), local.Name, nil
-	}
-	return nil, "", err
-}
-
-func closeEngine(eng lifecycle.Engine) {
-	if d, ok := eng.(*docker.Driver); ok {
-		d.Close()
-	}
-}
-
-// stateDir is where the CA (and, when kept, endpoints.json) lives: the
-// project's directory under testbed's state directory when the testbed is
-// kept, so the testbed command finds it; a temporary directory otherwise.
-func stateDir(keep bool, project string) (string, error) {
-	if keep {
-		dir, err := endpoints.StateDir("", project)
-		if err != nil {
-			return "", err
-		}
-		return dir, os.MkdirAll(dir, 0o700)
-	}
-	dir, err := os.MkdirTemp("", "testbed-"+project+"-")
-	if err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	return dir, nil
 }
 
 // summary is "http=127.0.0.1:1234,127.0.0.1:1235 socks=..." for the log.

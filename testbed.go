@@ -74,7 +74,6 @@ type Bed struct {
 	t          testing.TB // nil for New
 	logf       func(string, ...any)
 	project    string
-	dir        string // state directory: CA, endpoints.json when kept
 	m          *endpoints.Manifest
 	pool       *x509.CertPool
 	keep       bool

@@ -15,7 +15,6 @@ import (
 
 	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/image"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
@@ -118,7 +117,6 @@ func (e *env) plan(project string) (*planned, error) {
 		Owner:     "bench",
 		Version:   "bench-" + e.runID,
 		Container: true,
-		FreePorts: hostnet.FreePorts,
 	})
 	if err != nil {
 		return nil, err
@@ -126,12 +124,11 @@ func (e *env) plan(project string) (*planned, error) {
 	p.Labels[LabelRun] = e.runID
 	out := &planned{plan: p}
 	for _, st := range p.Steps() {
-		st.Image = e.image
 		cert, key, err := e.ca.Issue(st.TLSNames...)
 		if err != nil {
 			return nil, err
 		}
-		opts, err := docker.CreateOptions(p, st, &lifecycle.TLSMaterial{CertPEM: cert, KeyPEM: key})
+		opts, err := docker.CreateOptions(p, st, e.image, &lifecycle.TLSMaterial{CertPEM: cert, KeyPEM: key})
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/engine/docker"
+
 )
 
 func (a *app) buildCommand() *cobra.Command {
@@ -20,24 +20,23 @@ spec builds nothing.`,
 		Example: `  testbed build
   testbed -f testbed.yaml build app --no-cache`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := a.load(cmd.Context(), args)
+			s, err := a.load(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
-			p, err := a.newPlan(l, true, false)
+			o := a.options()
+			o.Driver, o.NoCache, o.Pull = "docker", noCache, pull
+			c, err := a.open(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			drv, err := a.dockerDriver(cmd.Context(), docker.Options{NoCache: noCache, Pull: pull})
+			defer c.Close()
+			images, err := c.Build(cmd.Context(), s, a.sink())
 			if err != nil {
 				return err
 			}
-			defer drv.Close()
-			if err := drv.EnsureImages(cmd.Context(), p, a.sink()); err != nil {
-				return err
-			}
-			for _, st := range p.Steps() {
-				fmt.Fprintf(a.io.Out, "%s\t%s\n", st.Server.Name, st.Image)
+			for _, im := range images {
+				fmt.Fprintf(a.io.Out, "%s\t%s\n", im.Server, im.Image)
 			}
 			return nil
 		},

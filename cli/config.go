@@ -10,6 +10,7 @@ import (
 	"github.com/testbed-dev/testbed/image"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/probe"
+	"github.com/testbed-dev/testbed/project"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -32,7 +33,9 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 			if err != nil {
 				return err
 			}
-			p, err := a.newPlan(l, true, bindLocal(false))
+			// The owner and version labels are not the spec's: left out,
+			// so that config prints the same bytes every time.
+			p, err := project.PlanFor(l, true, bindLocal(false), "", "")
 			if err != nil {
 				return err
 			}
@@ -43,11 +46,11 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 			if asJSON {
 				return a.printJSON(planJSON(l, p, dockerfiles))
 			}
-			src := l.tb.Source
+			src := l.Testbed.Source
 			if src == "" {
 				src = "(built-in default testbed)"
 			}
-			fmt.Fprintf(a.io.Out, "spec: %s (%s)\n", src, l.tb.Format)
+			fmt.Fprintf(a.io.Out, "spec: %s (%s)\n", src, l.Testbed.Format)
 			fmt.Fprint(a.io.Out, withDockerfiles(p, dockerfiles))
 			return nil
 		},
@@ -76,7 +79,7 @@ type serverJSON struct {
 	Dockerfile string `json:"dockerfile,omitempty"`
 }
 
-func planJSON(l *loaded, p *plan.Plan, dockerfiles map[string]string) any {
+func planJSON(l *project.Spec, p *plan.Plan, dockerfiles map[string]string) any {
 	var servers []serverJSON
 	for i, level := range p.Levels {
 		for _, st := range level {
@@ -105,7 +108,7 @@ func planJSON(l *loaded, p *plan.Plan, dockerfiles map[string]string) any {
 	}
 	return map[string]any{
 		"project": p.Project, "network": p.Network, "domain": p.Domain, "spec_hash": p.SpecHash,
-		"source": l.tb.Source, "format": l.tb.Format, "servers": servers, "warnings": l.warnings,
+		"source": l.Testbed.Source, "format": l.Testbed.Format, "servers": servers, "warnings": l.Warnings,
 	}
 }
 

@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/local/supervisor"
 )
 
 func (a *app) envCommand() *cobra.Command {
@@ -17,7 +15,8 @@ func (a *app) envCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "env",
 		Short: "Print the endpoints of a running project as shell exports, JSON or .env",
-		Long: `env prints the endpoints recorded by the last successful up of the project:
+		Long: `env prints the endpoints of the project's running servers, as its driver
+reports them (a server taken down with 'down SERVER' is not listed):
 TESTBED_PROJECT, TESTBED_DOMAIN, TESTBED_CA_FILE, TESTBED_<SERVER>_HOST and
 TESTBED_<SERVER>_<PORT> (TESTBED_<SERVER>_<PORT>_UDP for UDP ports), with
 SERVER upper-cased and every other character as '_'.`,
@@ -55,28 +54,12 @@ SERVER upper-cased and every other character as '_'.`,
 	return cmd
 }
 
-// readManifest reads the project's endpoints.json.
+// readManifest reads the project's endpoints from its driver.
 func (a *app) readManifest(ctx context.Context) (*endpoints.Manifest, error) {
-	project, err := a.currentProject(ctx)
+	c, name, err := a.openProject(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := a.stateDir(project)
-	if err != nil {
-		return nil, err
-	}
-	m, err := endpoints.Read(dir)
-	if errors.Is(err, endpoints.ErrNotUp) {
-		return nil, fmt.Errorf("project %s is not up (no %s in %s); run `testbed up` first", project, endpoints.FileName, dir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if m.Driver == "local" {
-		rec, rerr := supervisor.ReadRecord(dir)
-		if rerr != nil || !rec.Alive() {
-			return nil, fmt.Errorf("project %s was up with the local driver, but its supervisor is gone; run `testbed -p %s down` (or `testbed reap`) and up again", project, project)
-		}
-	}
-	return m, nil
+	defer c.Close()
+	return c.Endpoints(ctx, name)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/testbed-dev/testbed/project"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -36,6 +37,7 @@ func exitCode(err error) int {
 	var ee *exitError
 	var ue *usageError
 	var se *SignalError
+	var pe *project.UsageError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -43,7 +45,7 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.As(err, &se):
 		return 128 + int(se.Signal)
-	case errors.As(err, &ue), errors.Is(err, spec.ErrInvalid):
+	case errors.As(err, &ue), errors.As(err, &pe), errors.Is(err, spec.ErrInvalid):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitSIGINT

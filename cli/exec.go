@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -25,23 +23,12 @@ your own have whatever you put in them.`,
 			if at != 1 || len(args) < 2 {
 				return usagef("usage: testbed exec SERVER -- ARGV...")
 			}
-			project, err := a.currentProject(cmd.Context())
+			c, name, err := a.openProject(cmd.Context())
 			if err != nil {
 				return err
 			}
-			drv, err := a.engineOf(cmd.Context(), project)
-			if err != nil {
-				return err
-			}
-			if drv == nil {
-				return fmt.Errorf("exec is not supported by the local driver: its servers run inside the project's supervisor process, not in containers (bring the project up with --driver docker to exec in its servers)")
-			}
-			defer drv.Close()
-			c, err := drv.Find(cmd.Context(), project, args[0])
-			if err != nil {
-				return err
-			}
-			code, err := drv.Exec(cmd.Context(), c.ID, args[1:], a.io.Out, a.io.Err)
+			defer c.Close()
+			code, err := c.Exec(cmd.Context(), name, args[0], args[1:], a.io.Out, a.io.Err)
 			if err != nil {
 				return err
 			}

@@ -9,8 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/project"
 )
 
 func (a *app) logsCommand() *cobra.Command {
@@ -30,37 +29,17 @@ servers' new lines are printed as they come.`,
   testbed logs --follow ftp imap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			project, err := a.currentProject(ctx)
+			c, name, err := a.openProject(ctx)
 			if err != nil {
 				return err
 			}
-			drv, err := a.engineOf(ctx, project)
-			if err != nil {
-				return err
+			defer c.Close()
+			logs := func(ctx context.Context, server string, out, errw io.Writer) error {
+				return c.Logs(ctx, name, server, project.LogOptions{Follow: follow, Stdout: out, Stderr: errw})
 			}
-			var logs func(ctx context.Context, server string, out, errw io.Writer) error
-			if drv == nil {
-				logs = func(ctx context.Context, server string, out, _ io.Writer) error {
-					return a.localLogs(ctx, project, server, follow, out)
-				}
-				if len(args) == 0 {
-					if args, err = a.localServers(project); err != nil {
-						return err
-					}
-				}
-			} else {
-				defer drv.Close()
-				logs = func(ctx context.Context, server string, out, errw io.Writer) error {
-					c, err := drv.Find(ctx, project, server)
-					if err != nil {
-						return err
-					}
-					return drv.Logs(ctx, c.ID, follow, out, errw)
-				}
-				if len(args) == 0 {
-					if args, err = dockerServers(ctx, drv, project); err != nil {
-						return err
-					}
+			if len(args) == 0 {
+				if args, err = c.Servers(ctx, name); err != nil {
+					return err
 				}
 			}
 			if len(args) == 1 {
@@ -112,35 +91,6 @@ func (a *app) prefixedLogs(ctx context.Context, servers []string, follow bool, l
 		}
 	}
 	return nil
-}
-
-// dockerServers lists the servers of a project's containers.
-func dockerServers(ctx context.Context, drv *docker.Driver, project string) ([]string, error) {
-	list, err := drv.List(ctx, project)
-	if err != nil {
-		return nil, err
-	}
-	if len(list) == 0 {
-		return nil, fmt.Errorf("project %s has no servers on the engine", project)
-	}
-	var out []string
-	for _, c := range list {
-		out = append(out, c.Server)
-	}
-	return out, nil
-}
-
-// localServers lists the servers of a project up with the local driver.
-func (a *app) localServers(project string) ([]string, error) {
-	dir, err := a.stateDir(project)
-	if err != nil {
-		return nil, err
-	}
-	m, err := endpoints.Read(dir)
-	if err != nil {
-		return nil, fmt.Errorf("project %s: %w", project, err)
-	}
-	return m.Names(), nil
 }
 
 // linePrefixer writes whole lines to w, each after prefix, holding mu for

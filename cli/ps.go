@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // psRow is one server in `ps`.
@@ -33,12 +33,12 @@ func (a *app) psCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ps",
 		Short: "List the project's servers: state, readiness, endpoints",
-		Long: `ps lists the project's servers: their state, whether each answers its
-readiness probe now, and their endpoints. For the docker driver it asks the
-engine and checks each container's probe again (the one up waited on, kept
-in the container's testbed.ready label); for the local driver it reads the
-project's state directory and checks that its supervisor process still
-runs and holds every server ready.`,
+		Long: `ps lists the project's servers as its driver has them: their state, whether
+each answers its readiness probe now, and their endpoints. For the docker
+driver it asks the engine and checks each container's probe again (the one up
+waited on, kept in the container's testbed.ready label); for the local driver
+it checks that the project's supervisor process still runs and holds every
+server ready.`,
 		Example: `  testbed ps
   testbed ps --all      # every testbed project (engine and local supervisors)
   testbed ps --json`,
@@ -58,7 +58,7 @@ runs and holds every server ready.`,
 				for _, k := range endpoints.PortKeys(r.Ports) {
 					ports = append(ports, k+"="+r.Ports[k])
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, readyText(readiness{r.Ready, r.ReadyDetail}), r.Status, strings.Join(ports, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, readyText(r.Ready, r.ReadyDetail), r.Status, strings.Join(ports, " "))
 			}
 			return tw.Flush()
 		},
@@ -68,44 +68,63 @@ runs and holds every server ready.`,
 	return cmd
 }
 
-// psRows lists the servers of the current project, or of every project.
+// psRows lists the servers of the current project, or of every project
+// (on the engine, and local supervisors).
 func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
-	rows := []psRow{}
-	project := "" // every project
-	var drv *docker.Driver
-	var err error
+	var cores []*project.Core
+	name := ""
 	if all {
-		local, err := a.localRows("")
+		// Local supervisors always; the engine too when one answers.
+		lo := a.options()
+		lo.Driver = "local"
+		c, err := a.open(ctx, lo)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, local...)
-		if drv, err = a.engineFor(ctx, docker.Options{}); err != nil {
-			return nil, err
+		cores = append(cores, c)
+		if a.g.driver != "local" {
+			c, err := a.open(ctx, a.options())
+			if err != nil {
+				return nil, err
+			}
+			if c.Driver() != "local" {
+				cores = append(cores, c)
+			}
 		}
 	} else {
-		if project, err = a.currentProject(ctx); err != nil {
+		c, n, err := a.openProject(ctx)
+		if err != nil {
 			return nil, err
 		}
-		if drv, err = a.engineOf(ctx, project); err != nil {
+		cores, name = append(cores, c), n
+	}
+	rows := []psRow{}
+	for _, c := range cores {
+		defer c.Close()
+		list, err := c.Status(ctx, name)
+		if err != nil {
 			return nil, err
 		}
-		if drv == nil {
-			return a.localRows(project)
+		for _, r := range list {
+			ports := map[string]string{}
+			if r.Endpoint != nil {
+				ports = r.Endpoint.Ports
+			}
+			rows = append(rows, psRow{Project: r.Project, Server: r.Server.Server, Driver: r.Driver, Name: r.Name, Image: r.Image,
+				State: r.State, Status: r.Status, Ready: r.Ready, ReadyDetail: r.ReadyDetail, Ports: ports})
 		}
-	}
-	if drv == nil {
-		return rows, nil
-	}
-	defer drv.Close()
-	list, err := drv.List(ctx, project)
-	if err != nil {
-		return nil, err
-	}
-	ready := a.checkReady(ctx, drv, list)
-	for i, c := range list {
-		rows = append(rows, psRow{Project: c.Project, Server: c.Server, Driver: "docker", Name: c.Name, Image: c.Image,
-			State: c.State, Status: c.Status, Ready: ready[i].ready, ReadyDetail: ready[i].detail, Ports: c.Ports})
 	}
 	return rows, nil
+}
+
+// readyText is the READY column: "yes", or "no: why" cut to one short line.
+func readyText(ready bool, detail string) string {
+	if ready {
+		return "yes"
+	}
+	why, _, _ := strings.Cut(detail, "\n")
+	if len(why) > 80 {
+		why = why[:77] + "..."
+	}
+	return "no: " + why
 }

@@ -12,9 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/lifecycle"
 )
 
 // RunDownTimeout bounds the teardown after `run`'s command, whatever ended it.
@@ -56,55 +53,31 @@ func (a *app) fail(err error, code int) int {
 	return code
 }
 
-// runUp brings l up for run: in this process with the local driver, else on
-// the engine; down takes it away again, state directory included.
-func (a *app) runUp(ctx context.Context, l *loaded, f upFlags) (m *endpoints.Manifest, down func() error, err error) {
-	drv, err := a.engineFor(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
-	if err != nil {
-		return nil, nil, err
-	}
-	if drv == nil {
-		return a.runLocal(ctx, l, f)
-	}
-	down = func() error {
-		defer drv.Close()
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RunDownTimeout)
-		defer cancel()
-		err := drv.Remove(dctx, lifecycle.RemoveOptions{Project: l.project})
-		if dir, derr := a.stateDir(l.project); derr == nil {
-			os.RemoveAll(dir)
-		}
-		return err
-	}
-	m, err = a.upDocker(ctx, drv, l, f, false)
-	if err != nil {
-		drv.Close()
-		return nil, nil, err
-	}
-	return m, down, nil
-}
-
 func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show bool) error {
-	l, err := a.load(ctx, servers)
+	s, err := a.load(ctx, servers)
 	if err != nil {
 		return &exitError{code: a.fail(err, ExitRun)}
 	}
 	if a.g.project == "" {
 		// Each run gets its own project, so runs in parallel never collide.
-		l.project = fmt.Sprintf("%s-run%d", l.project, os.Getpid())
+		s.Project = fmt.Sprintf("%s-run%d", s.Project, os.Getpid())
 	}
-	m, down, err := a.runUp(ctx, l, f)
+	r, c, err := a.up(ctx, s, f, false)
 	if err != nil {
 		return &exitError{code: a.fail(err, ExitRun)}
 	}
+	defer c.Close()
 	if show {
 		saved := a.io.Out
 		a.io.Out = a.io.Err
-		a.printEndpoints(m, false)
+		a.printEndpoints(r.Manifest, false)
 		a.io.Out = saved
 	}
-	code, runErr := runChild(ctx, argv, append(os.Environ(), m.Env()...), a.io)
-	if derr := down(); derr != nil {
+	code, runErr := runChild(ctx, argv, append(os.Environ(), r.Manifest.Env()...), a.io)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RunDownTimeout)
+	derr := r.Close(dctx)
+	cancel()
+	if derr != nil {
 		fmt.Fprintf(a.io.Err, "testbed: down: %v\n", derr)
 		if runErr == nil && code == 0 {
 			return &exitError{code: ExitRun}

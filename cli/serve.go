@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/catalog"
-	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/internal/trim"
+	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
@@ -162,8 +162,8 @@ func (a *app) serveTLS(f serveFlags) (*tls.Config, func(), error) {
 		if keyPEM, err = os.ReadFile(f.tlsKey); err != nil {
 			return nil, nil, usagef("--tls-key: %v", err)
 		}
-	case os.Getenv(docker.EnvTLSCert) != "":
-		certPEM, keyPEM = []byte(os.Getenv(docker.EnvTLSCert)), []byte(os.Getenv(docker.EnvTLSKey))
+	case os.Getenv(plan.EnvTLSCert) != "":
+		certPEM, keyPEM = []byte(os.Getenv(plan.EnvTLSCert)), []byte(os.Getenv(plan.EnvTLSKey))
 	default:
 		dir, err := os.MkdirTemp("", "testbed-serve-ca-")
 		if err != nil {

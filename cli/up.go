@@ -2,16 +2,15 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/endpoints"
-	"github.com/testbed-dev/testbed/engine/docker"
-	"github.com/testbed-dev/testbed/engine/local/supervisor"
-	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // upFlags are the flags of up and run.
@@ -48,8 +47,11 @@ writes them to <state-dir>/<project>/endpoints.json.
 up is all-or-nothing: if any server fails (build, start, readiness, Ctrl-C),
 everything this run created is removed and the error names the server, the
 phase and the last lines of its log. Running up again for a project that is
-already up with the same spec just prints its endpoints; with another spec it
-is refused.
+up is a diff against what the engine runs: servers whose content (the
+resolved spec and every file that goes into their image) changed, or that
+stopped or were taken down, are made again; the others stay; with nothing
+changed it just prints the endpoints. A second up of a project while one
+runs is refused (exit 2) and touches nothing.
 
 With the local driver (--driver local, or auto when no Docker engine
 answers) the built-in servers run on 127.0.0.1 in one background supervisor
@@ -60,15 +62,16 @@ need an image are refused before anything starts.`,
   testbed -f testbed.yaml up web  # only web and what it depends on
   testbed up --bind-local         # host port = container port (80, 443, ...)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := a.load(cmd.Context(), args)
+			s, err := a.load(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
-			m, err := a.up(cmd.Context(), l, f)
+			r, c, err := a.up(cmd.Context(), s, f, true)
 			if err != nil {
 				return err
 			}
-			return a.printEndpoints(m, f.json)
+			defer c.Close()
+			return a.printEndpoints(r.Manifest, f.json)
 		},
 	}
 	f.register(cmd)
@@ -76,49 +79,37 @@ need an image are refused before anything starts.`,
 	return cmd
 }
 
-// up brings l up for `up` and records it in the state directory for env,
-// ps and down: containers on a Docker engine, or with the local driver a
-// supervisor process that holds the servers after this command returns.
-func (a *app) up(ctx context.Context, l *loaded, f upFlags) (*endpoints.Manifest, error) {
-	drv, err := a.engineFor(ctx, docker.Options{Pull: f.pull, NoBuild: f.noBuild})
+// up brings s up for `up`, kept after this command: containers on a
+// Docker engine, or with the local driver a supervisor process.
+func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*project.Running, *project.Core, error) {
+	o := a.options()
+	o.Pull, o.NoBuild = f.pull, f.noBuild
+	c, err := a.open(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if drv == nil {
-		return a.upLocal(ctx, l, f)
-	}
-	defer drv.Close()
-	return a.upDocker(ctx, drv, l, f, true)
-}
-
-// upDocker brings l up on the engine and, when keep is set, records it in
-// the state directory.
-func (a *app) upDocker(ctx context.Context, drv *docker.Driver, l *loaded, f upFlags, keep bool) (m *endpoints.Manifest, err error) {
-	p, err := a.newPlan(l, true, bindLocal(f.bindLocal))
+	start := time.Now()
+	rec := &progress.Recorder{Next: a.sink()}
+	r, err := c.Up(ctx, s, project.UpOptions{
+		Keep: keep, BindLocal: bindLocal(f.bindLocal), Timeout: f.timeout, TimeoutName: "--timeout " + f.timeout.String(),
+		Sink: rec, KeepOnFailure: f.keepOnFailure,
+	})
 	if err != nil {
-		return nil, err
+		c.Close()
+		return nil, nil, err
 	}
-	dir, err := a.stateDir(l.project)
-	if err != nil {
-		return nil, err
+	if f.timings {
+		fmt.Fprint(a.io.Err, rec.Timings())
 	}
-	if rec, err := supervisor.ReadRecord(dir); err == nil && rec.Alive() {
-		return nil, usagef("project %s is up with the local driver (supervisor pid %d); run `testbed -p %s down` first, or pick another --project", l.project, rec.PID, l.project)
+	switch {
+	case len(r.Started) == 0:
+		a.note("project %s is already up with this spec; nothing to do", s.Project)
+	case len(r.Removed) > 0:
+		a.note("project %s: recreated %s (changed or stopped), started %s (%.3fs)", s.Project, strings.Join(r.Removed, ", "), strings.Join(r.Started, ", "), time.Since(start).Seconds())
+	case keep && c.Driver() == "local":
+		a.note("project %s is up with the local driver (%.3fs); its servers run in a supervisor process until `testbed down`", s.Project, time.Since(start).Seconds())
 	}
-	if existing, err := a.existing(ctx, drv, p, dir); existing != nil || err != nil {
-		return existing, err
-	}
-	defer removeNewDirOnError(dir)(&err)
-	m, err = a.bringUp(ctx, drv, p, dir, f)
-	if err != nil {
-		return nil, err
-	}
-	if keep {
-		if err := bringup.Record(ctx, drv, p, dir, m); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
+	return r, c, nil
 }
 
 // sink is the progress output chosen by --progress.

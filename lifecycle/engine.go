@@ -29,8 +29,9 @@ type Engine interface {
 // RemoveOptions select what Remove takes away.
 type RemoveOptions struct {
 	Project string
-	Owner   string // "" = whatever run made them
-	Images  bool   // also the images testbed built for the project
+	Servers []string // only these servers; nil = the whole project
+	Owner   string   // only what this run made; "" = whatever run made it
+	Images  bool     // also the images testbed built for the project
 }
 
 // Instance is a started server.

@@ -31,6 +31,13 @@ type UpOptions struct {
 	Sink          progress.Sink
 	KeepOnFailure bool   // leave what was made when up fails, for debugging
 	Owner         string // this run's owner label, to roll back only what it made
+	// Running are servers that are up and ready already: they are not
+	// started, and their dependents do not wait for them.
+	Running map[string]bool
+	// Timeout bounds the whole up; 0 leaves each server's own timeout.
+	// TimeoutName is how the user set it ("--timeout 5s"), for the error.
+	Timeout     time.Duration
+	TimeoutName string
 }
 
 // ServerError is a failure of one server, with the phase and log tail.
@@ -55,6 +62,16 @@ func (e *ServerError) Unwrap() error { return e.Err }
 // returns the endpoints. On failure or cancellation it removes what it made
 // (unless KeepOnFailure) and returns the first server's error.
 func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoints.Manifest, err error) {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		defer func() {
+			if err != nil && errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("not ready within %s: %w", o.TimeoutName, err)
+			}
+		}()
+	}
 	parent := ctx
 	sink := o.Sink
 	if sink == nil {
@@ -91,10 +108,16 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	steps := p.Steps()
+	var steps []*plan.Step
 	states := map[string]*state{}
-	for _, st := range steps {
+	for _, st := range p.Steps() {
 		states[st.Server.Name] = newState()
+		if o.Running[st.Server.Name] {
+			close(states[st.Server.Name].started)
+			close(states[st.Server.Name].ready)
+			continue
+		}
+		steps = append(steps, st)
 	}
 	m = &endpoints.Manifest{Project: p.Project, Driver: eng.Name(), Domain: p.Domain, CAFile: o.CAFile, Servers: map[string]*endpoints.Server{}}
 	var mu sync.Mutex

@@ -5,8 +5,6 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -26,9 +24,27 @@ const (
 	LabelVersion  = "testbed.version"
 )
 
+// Labels a server's container carries, so that its endpoints can be read
+// back from the engine with no state file: its host name and kind.
+const (
+	LabelHostname = "testbed.hostname"
+	LabelKind     = "testbed.kind"
+	LabelDomain   = "testbed.domain"
+	// LabelDataPorts lists the data ports (FTP passive) a driver picked
+	// and published, "30000,30001": published, but not endpoints.
+	LabelDataPorts = "testbed.data-ports"
+)
+
 // LabelReady, on a server's container, is its readiness probe as JSON, so
 // that `testbed ps` can check it again with no spec at hand.
 const LabelReady = "testbed.ready"
+
+// Environment variables that carry a built-in server's certificate into
+// its container (read by `testbed serve`).
+const (
+	EnvTLSCert = "TESTBED_TLS_CERT"
+	EnvTLSKey  = "TESTBED_TLS_KEY"
+)
 
 // LocalHost is where ports are published unless a spec says otherwise.
 const LocalHost = "127.0.0.1"
@@ -45,9 +61,11 @@ type Options struct {
 	// Container is true for engines that run servers in containers (docker);
 	// false for the local driver, where kinds need no data-port publishing.
 	Container bool
-	// FreePorts returns n distinct free host ports; used for kinds with data
-	// ports (FTP passive) when not BindLocal. Nil: data ports are not published.
-	FreePorts func(n int) ([]int, error)
+	// Contents are the content hashes of what goes into each server's image
+	// (image.Context hashes: bytes and modes of every copied file and build
+	// context file), by server; the core reads them, so that planning does
+	// no I/O. A server missing here has no files of its own.
+	Contents map[string]string
 }
 
 // Plan is everything an engine needs to bring a testbed up.
@@ -82,7 +100,7 @@ func (p *Plan) Step(server string) *Step {
 // Step is one server to run.
 type Step struct {
 	Server    *spec.Server
-	Kind      *catalog.Kind // for built-in servers
+	Kind      *catalog.Kind `json:"-"` // for built-in servers; Decode finds it again
 	Container string        // container name, <project>-<server>
 	Hostname  string        // FQDN
 	Aliases   []string      // DNS names on the project network (short name, FQDN, extras)
@@ -95,8 +113,14 @@ type Step struct {
 	Timeout   time.Duration
 	Labels    map[string]string
 	Hardened  bool // non-root, read-only root, capabilities dropped, no-new-privileges
-
-	Image string // the image to run; set by the engine's Prepare
+	// DataPorts is how many data ports (FTP passive) the driver picks and
+	// publishes at start, host port = container port ([Step.WithDataPorts]);
+	// 0 when none or when they are planned already (bind-local).
+	DataPorts int
+	// Hash is the content of what runs for this server: its canonical
+	// resolved form plus the content hash of its image's files. It is the
+	// testbed.spec-hash label of its container; a change means recreate.
+	Hash string
 }
 
 // Binding publishes one container port.
@@ -120,20 +144,15 @@ func New(tb *spec.Testbed, cat *catalog.Catalog, o Options) (*Plan, error) {
 	if domain == "" {
 		domain = spec.DefaultDomain
 	}
-	hash, err := specHash(tb)
-	if err != nil {
-		return nil, err
-	}
 	p := &Plan{
-		Project:  o.Project,
-		Domain:   domain,
-		Network:  o.Project,
-		SpecHash: hash,
+		Project: o.Project,
+		Domain:  domain,
+		Network: NetworkName(o.Project),
 		Labels: map[string]string{
-			LabelProject:  o.Project,
-			LabelSpecHash: hash,
-			LabelOwner:    o.Owner,
-			LabelVersion:  o.Version,
+			LabelProject: o.Project,
+			LabelOwner:   o.Owner,
+			LabelVersion: o.Version,
+			LabelDomain:  domain,
 		},
 	}
 	levels, err := tb.Order()
@@ -151,6 +170,9 @@ func New(tb *spec.Testbed, cat *catalog.Catalog, o Options) (*Plan, error) {
 		}
 		p.Levels = append(p.Levels, steps)
 	}
+	if err := p.hash(o.Contents); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -158,7 +180,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	fqdn := s.Name + "." + p.Domain
 	st := &Step{
 		Server:    s,
-		Container: p.Project + "-" + s.Name,
+		Container: ContainerName(p.Project, s.Name),
 		Hostname:  fqdn,
 		Env:       map[string]string{},
 		Timeout:   s.Timeout,
@@ -170,13 +192,16 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	if st.Timeout == 0 {
 		st.Timeout = spec.DefaultTimeout
 	}
-	for k, v := range p.Labels {
-		st.Labels[k] = v
-	}
+	// testbed's own labels last: nothing of a spec's overrides them.
 	for k, v := range s.Labels {
 		st.Labels[k] = v
 	}
+	for k, v := range p.Labels {
+		st.Labels[k] = v
+	}
 	st.Labels[LabelServer] = s.Name
+	st.Labels[LabelHostname] = st.Hostname
+	st.Labels[LabelKind] = s.Builtin
 	st.Aliases = uniq(append([]string{s.Name, fqdn, st.Hostname}, s.Aliases...))
 	st.TLSNames = uniq(append(append([]string{}, st.Aliases...), "localhost", "127.0.0.1", "::1"))
 	for k, v := range s.Env {
@@ -204,17 +229,22 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 			st.Probe = onPorts(k.Ready(opts), ports)
 		}
 		if o.Container && k.DataPorts > 0 {
-			data, err := dataPorts(k.DataPorts, o)
-			if err != nil {
-				return nil, err
-			}
-			if len(data) > 0 {
+			opts["pasv-host"] = LocalHost
+			opts["public-clients"] = "gateway"
+			if o.BindLocal {
+				// Fixed and known now: planned, like every bind-local port.
+				data := make([]int, k.DataPorts)
+				for i := range data {
+					data[i] = 30000 + i
+				}
 				opts["pasv-ports"] = joinInts(data)
-				opts["pasv-host"] = LocalHost
-				opts["public-clients"] = "gateway"
 				for _, n := range data {
 					st.Ports = append(st.Ports, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n, Data: true})
 				}
+			} else {
+				// Free host ports are a fact of the moment of start: the
+				// driver picks them then (WithDataPorts), not the planner.
+				st.DataPorts = k.DataPorts
 			}
 		}
 		st.Options = opts
@@ -293,37 +323,6 @@ func defaultProbe(ports []spec.Port) *spec.Probe {
 	return &spec.Probe{All: all}
 }
 
-func dataPorts(n int, o Options) ([]int, error) {
-	if o.BindLocal {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = 30000 + i
-		}
-		return out, nil
-	}
-	if o.FreePorts == nil {
-		return nil, nil
-	}
-	ports, err := o.FreePorts(n)
-	if err != nil {
-		return nil, fmt.Errorf("choose data ports: %w", err)
-	}
-	return ports, nil
-}
-
-// specHash is a SHA-256 of the spec's canonical JSON form.
-func specHash(tb *spec.Testbed) (string, error) {
-	b, err := json.Marshal(struct {
-		Domain  string
-		Servers []*spec.Server
-	}{tb.Domain, tb.Servers})
-	if err != nil {
-		return "", fmt.Errorf("hash spec: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:16], nil
-}
-
 func uniq(in []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -342,42 +341,6 @@ func joinInts(ns []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ",")
-}
-
-// ReassignDataPorts gives the step new data ports (host port = container
-// port), in its bindings and in the kind's command line, for when the ones
-// planned were taken by someone else before the container started.
-func (s *Step) ReassignDataPorts(ports []int) {
-	var kept []Binding
-	for _, b := range s.Ports {
-		if !b.Data {
-			kept = append(kept, b)
-		}
-	}
-	for _, n := range ports {
-		kept = append(kept, Binding{Port: n, Proto: "tcp", HostIP: LocalHost, HostPort: n, Data: true})
-	}
-	s.Ports = kept
-	value := joinInts(ports)
-	if s.Options != nil {
-		s.Options["pasv-ports"] = value
-	}
-	for i := 1; i < len(s.Command); i++ {
-		if s.Command[i-1] == "--set" && strings.HasPrefix(s.Command[i], "pasv-ports=") {
-			s.Command[i] = "pasv-ports=" + value
-		}
-	}
-}
-
-// DataPortCount is how many data ports the step publishes.
-func (s *Step) DataPortCount() int {
-	n := 0
-	for _, b := range s.Ports {
-		if b.Data {
-			n++
-		}
-	}
-	return n
 }
 
 // kindHasPorts refuses a built-in server's ports that its kind does not

@@ -30,21 +30,21 @@ func TestPlanString(t *testing.T) {
 	want := `project proj (network proj, domain lab.test, spec HASH)
 level 0:
   db
-    container  proj-db
+    container  proj.db
     image      example/db:2
     hostname   db.lab.test
     aliases    db db.lab.test
     ports      5432/tcp->127.0.0.1:auto
     ready      tcp 5432 within 1m0s
   cache
-    container  proj-cache
+    container  proj.cache
     image      example/cache:3
     hostname   cache.lab.test
     aliases    cache cache.lab.test
     ready      running within 1m0s
 level 1:
   app
-    container  proj-app
+    container  proj.app
     image      example/app:1
     hostname   app.lab.test
     aliases    app app.lab.test www
@@ -58,7 +58,7 @@ level 1:
 	}
 	app := p.Step("app")
 	if app.Labels[LabelProject] != "proj" || app.Labels[LabelServer] != "app" || app.Labels[LabelOwner] != "h/1/2" ||
-		app.Labels[LabelSpecHash] != p.SpecHash || app.Labels[LabelVersion] != "v" {
+		app.Labels[LabelSpecHash] != app.Hash || app.Labels[LabelVersion] != "v" {
 		t.Errorf("labels = %v", app.Labels)
 	}
 }
@@ -71,7 +71,7 @@ func TestBindLocalAndHash(t *testing.T) {
 	if b := p.Step("db").Ports[0]; b.HostPort != 5432 || b.HostIP != "127.0.0.1" {
 		t.Errorf("bind-local binding = %+v, want 127.0.0.1:5432", b)
 	}
-	q, _ := New(testbed(), catalog.New(), Options{Project: "other"})
+	q, _ := New(testbed(), catalog.New(), Options{Project: "other", BindLocal: true})
 	if p.SpecHash != q.SpecHash {
 		t.Errorf("spec hash depends on the project: %s vs %s", p.SpecHash, q.SpecHash)
 	}
@@ -93,24 +93,29 @@ func TestRedaction(t *testing.T) {
 	}
 }
 
-func TestReassignDataPorts(t *testing.T) {
+// The planner picks no data ports (that would need the host's sockets):
+// the step says how many, and the driver's pick goes into a copy.
+func TestWithDataPorts(t *testing.T) {
 	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
-	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true,
-		FreePorts: func(n int) ([]int, error) { return []int{21000, 21001, 21002, 21003}[:n], nil }})
+	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := p.Step("ftp")
-	if n := st.DataPortCount(); n != 4 {
-		t.Fatalf("DataPortCount() = %d, want 4", n)
+	if st.DataPorts != 4 || st.DataPortList() != "" {
+		t.Fatalf("DataPorts = %d, bound %q; want 4 to pick, none bound", st.DataPorts, st.DataPortList())
 	}
-	st.ReassignDataPorts([]int{22000, 22001, 22002, 22003})
-	cmd := strings.Join(st.Command, " ")
-	if !strings.Contains(cmd, "--set pasv-ports=22000,22001,22002,22003") || strings.Contains(cmd, "21000") {
-		t.Errorf("command after reassign = %s", cmd)
+	before := p.String()
+	run := st.WithDataPorts([]int{22000, 22001, 22002, 22003})
+	if p.String() != before {
+		t.Errorf("WithDataPorts changed the plan:\n%s\nwas\n%s", p.String(), before)
+	}
+	cmd := strings.Join(run.Command, " ")
+	if !strings.Contains(cmd, "--set pasv-ports=22000,22001,22002,22003") || !strings.HasPrefix(cmd, "serve ftp ") {
+		t.Errorf("command with data ports = %s", cmd)
 	}
 	var data []string
-	for _, b := range st.Ports {
+	for _, b := range run.Ports {
 		if b.Data {
 			data = append(data, fmt.Sprintf("%d:%d", b.Port, b.HostPort))
 		}
@@ -118,8 +123,8 @@ func TestReassignDataPorts(t *testing.T) {
 	if got := strings.Join(data, " "); got != "22000:22000 22001:22001 22002:22002 22003:22003" {
 		t.Errorf("data bindings = %s", got)
 	}
-	if st.Ports[0].Port != 21 || st.Ports[0].Data {
-		t.Errorf("control port lost: %+v", st.Ports[0])
+	if run.Ports[0].Port != 21 || run.Ports[0].Data {
+		t.Errorf("control port lost: %+v", run.Ports[0])
 	}
 }
 

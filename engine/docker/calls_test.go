@@ -76,14 +76,15 @@ func TestEngineCalls(t *testing.T) {
 	}
 
 	p := newPlan()
-	cold := count("cold EnsureImages", func() error { return d.EnsureImages(ctx, p, progress.Discard{}) })
-	tag := p.Steps()[0].Image
+	var images map[string]string
+	cold := count("cold EnsureImages", func() (err error) { images, err = d.EnsureImages(ctx, p, progress.Discard{}); return err })
+	tag := images[p.Steps()[0].Server.Name]
 	t.Cleanup(func() { api.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{PruneChildren: true}) })
 	if cold["POST /images/load"] != 1 || cold["POST /build"] != 0 {
 		t.Errorf("cold EnsureImages calls = %v, want one image load and no build", cold)
 	}
 
-	warm := count("unchanged EnsureImages", func() error { return d.EnsureImages(ctx, newPlan(), progress.Discard{}) })
+	warm := count("unchanged EnsureImages", func() error { _, err := d.EnsureImages(ctx, newPlan(), progress.Discard{}); return err })
 	if warm["GET /images/{name}/json"] != 1 || len(warm) != 1 {
 		t.Errorf("unchanged EnsureImages calls = %v, want one image inspect and nothing else", warm)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -45,6 +46,9 @@ type Driver struct {
 	// call that nothing else waits for), valid once factsKnown is closed.
 	facts      engineFacts
 	factsKnown chan struct{}
+
+	mu     sync.Mutex
+	images map[string]map[string]string // project -> server -> image, chosen by Prepare
 }
 
 // engineFacts are what testbed needs to know of the engine beyond the
@@ -79,7 +83,7 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, factsKnown: make(chan struct{})}
+	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, factsKnown: make(chan struct{}), images: map[string]map[string]string{}}
 	go func() {
 		defer close(d.factsKnown)
 		d.facts = d.findFacts(context.WithoutCancel(ctx))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -21,38 +22,46 @@ import (
 
 // Environment variables that carry a built-in server's certificate.
 const (
-	EnvTLSCert = "TESTBED_TLS_CERT"
-	EnvTLSKey  = "TESTBED_TLS_KEY"
+	EnvTLSCert = plan.EnvTLSCert
+	EnvTLSKey  = plan.EnvTLSKey
 )
 
 // DataPortTries bounds how often a server whose data ports were taken
-// between planning and starting gets new ones.
+// between picking and starting gets new ones.
 const DataPortTries = 3
 
 // Start creates the step's container on the project network, starts it and
-// returns the running instance. Data ports (FTP passive) are chosen free
-// but could be taken by another project before the engine binds them; the
-// container is then made again on new ones.
+// returns the running instance. Data ports (FTP passive) are picked here,
+// free at this moment, on a copy of the step; another project could take
+// one before the engine binds it, and the container is then made again on
+// new ones.
 func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
+	n := st.DataPorts
 	for try := 1; ; try++ {
-		inst, err := d.start(ctx, p, st, tls)
-		n := st.DataPortCount()
+		run := st
+		if n > 0 {
+			ports, err := hostnet.FreePorts(n)
+			if err != nil {
+				return nil, fmt.Errorf("choose data ports: %w", err)
+			}
+			run = st.WithDataPorts(ports)
+		}
+		inst, err := d.start(ctx, p, run, tls)
 		if err == nil || n == 0 || try == DataPortTries || !strings.Contains(err.Error(), "port is already allocated") {
 			return inst, err
 		}
 		if rerr := d.removeContainers(context.WithoutCancel(ctx), []string{st.Container}); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
-		ports, perr := hostnet.FreePorts(n)
-		if perr != nil {
-			return nil, errors.Join(err, perr)
-		}
-		st.ReassignDataPorts(ports)
 	}
 }
 
 func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (lifecycle.Instance, error) {
-	opts, err := CreateOptions(p, st, tls)
+	img := d.image(p.Project, st.Server.Name)
+	if img == "" {
+		return nil, fmt.Errorf("start %s: no image prepared for it", st.Server.Name)
+	}
+	opts, err := CreateOptions(p, st, img, tls)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +93,16 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 
 // CreateOptions are the engine's create options for a step: the container
 // testbed makes, for tools (and benchmarks) that must make the same one.
-func CreateOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
+func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
 	srv := st.Server
+	labels := maps.Clone(st.Labels)
+	if data := st.DataPortList(); data != "" {
+		labels[plan.LabelDataPorts] = data
+	}
 	cfg := &container.Config{
 		Hostname:     st.Hostname,
-		Image:        st.Image,
-		Labels:       st.Labels,
+		Image:        image,
+		Labels:       labels,
 		ExposedPorts: network.PortSet{},
 		Env:          envList(st.Env),
 		Cmd:          st.Command,
@@ -132,7 +145,7 @@ func CreateOptions(p *plan.Plan, st *plan.Step, tls *lifecycle.TLSMaterial) (cli
 		m := mount.Mount{Target: v.Target, Source: v.Source, ReadOnly: v.ReadOnly, Type: mount.TypeBind}
 		if v.Type == "volume" {
 			m.Type = mount.TypeVolume
-			m.Source = p.Project + "_" + v.Source
+			m.Source = plan.VolumeName(p.Project, v.Source)
 			m.VolumeOptions = &mount.VolumeOptions{Labels: p.Labels}
 		}
 		host.Mounts = append(host.Mounts, m)

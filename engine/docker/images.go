@@ -28,11 +28,15 @@ const BuildTimeout = 30 * time.Minute
 // it creates the project network: the two do not depend on each other, and
 // the network create is one of the engine's slower calls. A failure of
 // either is returned; the caller's rollback removes a network made anyway.
+//
+// The images it chose are kept by the driver for Start, not written into
+// the plan.
 func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
 	if err := d.checkHostPorts(ctx, p); err != nil {
 		return err
 	}
-	if err := d.checkNamedImages(ctx, p); err != nil {
+	named, err := d.checkNamedImages(ctx, p)
+	if err != nil {
 		return err
 	}
 	netErr := make(chan error, 1)
@@ -43,7 +47,8 @@ func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) 
 		}
 		netErr <- err
 	}()
-	imgErr := d.EnsureImages(ctx, p, sink)
+	images, imgErr := d.ensureImages(ctx, p, named, sink)
+	d.setImages(p.Project, images)
 	if err := <-netErr; err != nil {
 		var exists *ErrProjectExists
 		if errors.As(err, &exists) || imgErr == nil {
@@ -58,13 +63,14 @@ func (d *Driver) Prepare(ctx context.Context, p *plan.Plan, sink progress.Sink) 
 }
 
 // checkNamedImages fails, before anything is made, when an image a server
-// names (no build, no pull) is not on the engine, and sets the step's Image
-// to each one found, so EnsureImages does not look again. The checks run in
-// parallel; a plan with none makes no engine call.
-func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) error {
+// names (no build, no pull) is not on the engine, and returns the servers
+// whose image it found, so ensureImages does not look again. The checks run
+// in parallel; a plan with none makes no engine call.
+func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) (map[string]bool, error) {
 	var wg sync.WaitGroup
 	steps := p.Steps()
 	errs := make([]error, len(steps))
+	found := make([]bool, len(steps))
 	for i, st := range steps {
 		srv := st.Server
 		if srv.Builtin != "" || srv.Build != nil || len(srv.Files) > 0 || srv.Pull || d.opts.Pull {
@@ -75,11 +81,17 @@ func (d *Driver) checkNamedImages(ctx context.Context, p *plan.Plan) error {
 				errs[i] = fmt.Errorf("server %s: image: %w", srv.Name, errNotPresent(srv.Image))
 				return
 			}
-			st.Image = srv.Image
+			found[i] = true
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	named := map[string]bool{}
+	for i, st := range steps {
+		if found[i] {
+			named[st.Server.Name] = true
+		}
+	}
+	return named, errors.Join(errs...)
 }
 
 // errNotPresent says that ref is missing and that testbed does not pull.
@@ -88,8 +100,14 @@ func errNotPresent(ref string) error {
 }
 
 // EnsureImages makes sure every step's image exists, building what is
-// missing, and sets each step's Image. Builds run in parallel.
-func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.Sink) error {
+// missing, and returns each server's image. Builds run in parallel.
+func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.Sink) (map[string]string, error) {
+	return d.ensureImages(ctx, p, nil, sink)
+}
+
+// ensureImages is EnsureImages; the images of the servers in named are
+// known to be there.
+func (d *Driver) ensureImages(ctx context.Context, p *plan.Plan, named map[string]bool, sink progress.Sink) (map[string]string, error) {
 	var builtin string
 	var builtinErr error
 	var once sync.Once
@@ -106,6 +124,7 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(p.Steps()))
+	refs := make([]string, len(p.Steps()))
 	for i, st := range p.Steps() {
 		wg.Add(1)
 		go func(i int, st *plan.Step) {
@@ -113,13 +132,13 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 			var err error
 			switch srv := st.Server; {
 			case srv.Builtin != "":
-				st.Image, err = ensureBuiltin(srv.Name)
+				refs[i], err = ensureBuiltin(srv.Name)
 			case srv.Build != nil || len(srv.Files) > 0:
-				st.Image, err = d.ensureBuilt(ctx, p, st, sink)
-			case st.Image == srv.Image:
-				// Found by checkNamedImages.
+				refs[i], err = d.ensureBuilt(ctx, p, st, sink)
+			case named[srv.Name]:
+				refs[i] = srv.Image
 			default:
-				st.Image = srv.Image
+				refs[i] = srv.Image
 				err = d.ensurePresent(ctx, srv.Image, srv.Pull || d.opts.Pull, sink, srv.Name)
 			}
 			switch {
@@ -131,7 +150,27 @@ func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.S
 		}(i, st)
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	images := map[string]string{}
+	for i, st := range p.Steps() {
+		if refs[i] != "" {
+			images[st.Server.Name] = refs[i]
+		}
+	}
+	return images, errors.Join(errs...)
+}
+
+// setImages keeps the images Prepare chose for a project's servers.
+func (d *Driver) setImages(project string, images map[string]string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.images[project] = images
+}
+
+// image is the image Prepare chose for a server.
+func (d *Driver) image(project, server string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.images[project][server]
 }
 
 func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string, sink progress.Sink) (string, error) {

@@ -168,7 +168,7 @@ func (i *instance) ExitCode() int {
 // Exec implements probe.Execer.
 func (i *instance) Exec(ctx context.Context, argv []string) (int, []byte, error) {
 	var out bytes.Buffer
-	code, err := i.d.Exec(ctx, i.id, argv, &out, &out)
+	code, err := i.d.execIn(ctx, i.id, argv, &out, &out)
 	return code, out.Bytes(), err
 }
 
@@ -218,9 +218,9 @@ func (i *instance) Exited(ctx context.Context) (bool, int, error) {
 	}
 }
 
-// Exec runs argv in a container (no shell), copying its stdout and stderr
+// execIn runs argv in a container (no shell), copying its stdout and stderr
 // apart, and returns its exit status.
-func (d *Driver) Exec(ctx context.Context, containerID string, argv []string, stdout, stderr interface{ Write([]byte) (int, error) }) (int, error) {
+func (d *Driver) execIn(ctx context.Context, containerID string, argv []string, stdout, stderr interface{ Write([]byte) (int, error) }) (int, error) {
 	created, err := d.cli.ExecCreate(ctx, containerID, client.ExecCreateOptions{Cmd: argv, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		return -1, fmt.Errorf("exec %q: %w", argv, err)

@@ -13,18 +13,21 @@ import (
 // LabelKept marks the volume that says a project was left up on purpose.
 const LabelKept = "testbed.kept"
 
-// MarkKept records on the engine that p, now up and ready, is left up on
+// Keep records on the engine that p, now up and ready, is left up on
 // purpose by a finished `testbed up` (or a kept library run): an empty
-// volume named <project>-kept with the project's labels and LabelKept.
-// reap leaves such a project alone whatever state directory it reads,
-// and down removes the marker with the rest. A run that dies before it
-// gets here leaves no marker, so its project is reaped.
-func (d *Driver) MarkKept(ctx context.Context, p *plan.Plan) error {
+// volume named plan.KeptVolume with the project's labels and LabelKept.
+// reap leaves such a project alone, and down removes the marker before
+// anything else. A run that dies before it gets here leaves no marker, so
+// its project is reaped.
+//
+// Kept-ness is read from volumes only, never from containers: an image's
+// LABEL is inherited by its containers, not by volumes testbed makes.
+func (d *Driver) Keep(ctx context.Context, p *plan.Plan) error {
 	labels := maps.Clone(p.Labels)
 	labels[LabelKept] = "true"
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
-	if _, err := d.cli.VolumeCreate(cctx, client.VolumeCreateOptions{Name: p.Project + "-kept", Labels: labels}); err != nil {
+	if _, err := d.cli.VolumeCreate(cctx, client.VolumeCreateOptions{Name: plan.KeptVolume(p.Project), Labels: labels}); err != nil {
 		return fmt.Errorf("mark project %s as left up: %w", p.Project, err)
 	}
 	return nil

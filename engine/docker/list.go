@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -23,6 +22,7 @@ type Container struct {
 	State   string // running, exited, created, ...
 	Status  string // the engine's words ("Up 3 seconds (healthy)")
 	Ports   map[string]string
+	Addrs   []string // addresses on its networks, sorted
 	Labels  map[string]string
 	Created time.Time
 }
@@ -57,8 +57,17 @@ func (d *Driver) list(ctx context.Context, filter client.Filters) ([]Container, 
 			}
 			ports[fmt.Sprintf("%d/%s", p.PrivatePort, p.Type)] = fmt.Sprintf("%s:%d", host, p.PublicPort)
 		}
+		var addrs []string
+		if c.NetworkSettings != nil {
+			for _, ep := range c.NetworkSettings.Networks {
+				if ep != nil && ep.IPAddress.IsValid() {
+					addrs = append(addrs, ep.IPAddress.String())
+				}
+			}
+		}
+		sort.Strings(addrs)
 		out = append(out, Container{
-			ID: c.ID, Name: name, Image: c.Image, State: string(c.State), Status: c.Status, Ports: ports, Labels: c.Labels,
+			Addrs: addrs, ID: c.ID, Name: name, Image: c.Image, State: string(c.State), Status: c.Status, Ports: ports, Labels: c.Labels,
 			Created: time.Unix(c.Created, 0), Project: c.Labels[plan.LabelProject], Server: c.Labels[plan.LabelServer], Owner: c.Labels[plan.LabelOwner],
 		})
 	}
@@ -80,10 +89,4 @@ func (d *Driver) Find(ctx context.Context, project, server string) (Container, e
 
 func errNoServer(project, server string) error {
 	return fmt.Errorf("project %s has no server %q running", project, server)
-}
-
-// Logs copies a container's output, stdout and stderr apart; follow keeps
-// copying until ctx ends or the container stops.
-func (d *Driver) Logs(ctx context.Context, containerID string, follow bool, stdout, stderr io.Writer) error {
-	return d.logs(ctx, containerID, "all", follow, stdout, stderr)
 }

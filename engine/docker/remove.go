@@ -18,8 +18,20 @@ import (
 // state, so nothing is stopped gracefully), then its volumes and network,
 // and with Images the testbed-built images its containers ran. Resources are
 // found by label only; not-found answers are ignored, other errors joined.
+//
+// A whole project's kept marker goes first: a down killed at any later
+// point leaves a project that is not kept and whose owner is gone, which
+// reap finishes. With Servers, only those servers' containers go.
 func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
+	if len(o.Servers) > 0 {
+		return d.removeServers(ctx, o.Project, o.Servers)
+	}
 	filter := projectFilter(o.Project, o.Owner)
+	if o.Owner == "" {
+		if err := d.removeVolumes(ctx, filter.Clone().Add("label", LabelKept+"=true")); err != nil {
+			return err
+		}
+	}
 	cctx, cancel := callCtx(ctx)
 	list, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: filter})
 	cancel()
@@ -138,9 +150,9 @@ func (d *Driver) removeImages(ctx context.Context, project string, refs map[stri
 	return errors.Join(errs...)
 }
 
-// RemoveServers force-removes the containers of the named servers only,
+// removeServers force-removes the containers of the named servers only,
 // found with one list of the project's containers.
-func (d *Driver) RemoveServers(ctx context.Context, project string, servers []string) error {
+func (d *Driver) removeServers(ctx context.Context, project string, servers []string) error {
 	list, err := d.List(ctx, project)
 	if err != nil {
 		return err

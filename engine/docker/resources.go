@@ -19,7 +19,7 @@ type Resource struct {
 	SpecHash string
 	Created  time.Time // zero when the engine does not say
 	// Kept: the project's marker that it was left up on purpose (see
-	// [Driver.MarkKept]).
+	// [Driver.Keep]); read from volumes only.
 	Kept bool
 }
 
@@ -27,14 +27,14 @@ type Resource struct {
 // a project ("" = every project) on the engine, so that a run that died
 // after creating only its network is found as surely as one that died with
 // containers running.
-func (d *Driver) Resources(ctx context.Context, project string) ([]Resource, error) {
+func (d *Driver) resources(ctx context.Context, project string) ([]Resource, error) {
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
 	f := projectFilter(project, "")
 	var out []Resource
 	add := func(kind, name string, labels map[string]string, created time.Time) {
 		out = append(out, Resource{Kind: kind, Name: name, Project: labels[plan.LabelProject], Owner: labels[plan.LabelOwner],
-			SpecHash: labels[plan.LabelSpecHash], Created: created, Kept: labels[LabelKept] == "true"})
+			SpecHash: labels[plan.LabelSpecHash], Created: created, Kept: kind == "volume" && labels[LabelKept] == "true"})
 	}
 	cs, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {

@@ -24,10 +24,10 @@ func ReadyProbe(c Container) (*spec.Probe, error) {
 	return &p, nil
 }
 
-// Target is a listed container as a probe sees it, so that its readiness
+// target is a listed container as a probe sees it, so that its readiness
 // can be checked again after up (`testbed ps`).
-func (d *Driver) Target(ctx context.Context, c Container) (probe.Target, error) {
-	in := newInstance(d, &plan.Step{Container: c.Name}, c.ID)
+func (d *Driver) target(ctx context.Context, name string) (probe.Target, error) {
+	in := newInstance(d, &plan.Step{Container: name}, name)
 	if err := in.inspect(ctx); err != nil {
 		return nil, err
 	}

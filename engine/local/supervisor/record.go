@@ -39,6 +39,8 @@ type Record struct {
 	Started  time.Time `json:"started"`
 	State    string    `json:"state"` // StateStarting, then StateReady
 	SpecHash string    `json:"spec_hash"`
+	// Hashes are the servers' content hashes (plan.Step.Hash).
+	Hashes map[string]string `json:"hashes,omitempty"`
 }
 
 // ServerLog is the path of a server's log in dir.

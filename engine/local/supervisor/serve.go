@@ -11,14 +11,25 @@ import (
 	"sync"
 	"time"
 
+	"github.com/testbed-dev/testbed/catalog"
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/engine/local"
-	"github.com/testbed-dev/testbed/internal/bringup"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/testca"
 )
+
+// ReadPlan reads the plan the driver left for a supervisor in dir.
+func ReadPlan(dir string, cat *catalog.Catalog) (*plan.Plan, error) {
+	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
+	return plan.Decode(b, cat)
+}
 
 // Defaults of Serve.
 const (
@@ -66,7 +77,10 @@ func Serve(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("supervisor: %w", err)
 	}
 	self := owner.Self()
-	rec := &Record{Project: p.Project, PID: self.PID, Owner: self.String(), Started: time.Now().UTC(), State: StateStarting, SpecHash: p.SpecHash}
+	rec := &Record{Project: p.Project, PID: self.PID, Owner: self.String(), Started: time.Now().UTC(), State: StateStarting, SpecHash: p.SpecHash, Hashes: map[string]string{}}
+	for _, st := range p.Steps() {
+		rec.Hashes[st.Server.Name] = st.Hash
+	}
 	if err := WriteRecord(o.Dir, rec); err != nil {
 		return err
 	}
@@ -81,7 +95,13 @@ func Serve(ctx context.Context, o Options) (err error) {
 	defer logs.close()
 	eng := local.New(local.Options{Logger: log, LogLevel: o.LogLevel, ServerLog: logs.open})
 
-	m, _, err := bringup.Up(ctx, eng, p, o.Dir, bringup.Options{
+	ca, err := testca.LoadOrCreate(o.Dir, "testbed "+p.Project+" test CA")
+	if err != nil {
+		return fmt.Errorf("project CA: %w", err)
+	}
+	m, err := engine.BringUp(ctx, eng, p, engine.UpOptions{
+		Dir:         o.Dir,
+		CA:          ca,
 		Timeout:     o.Timeout,
 		TimeoutName: "--timeout " + o.Timeout.String(),
 		Sink:        o.Sink,
@@ -171,4 +191,38 @@ func (l *logFiles) close() {
 		f.Close()
 	}
 	l.files = nil
+}
+
+// MainOptions are what the hidden `supervise` command passes to Main.
+type MainOptions struct {
+	Dir     string        // the project's state directory, holding PlanFile
+	Timeout time.Duration // bound of the whole up
+	Logger  *slog.Logger
+	// Sink is the supervisor's own progress output (its log); the events
+	// also go, live, to the `up` that waits.
+	Sink progress.Sink
+}
+
+// Main is a supervisor process: it reads the plan the driver left in
+// o.Dir and serves it (Serve), reporting to the process that spawned it.
+func Main(ctx context.Context, o MainOptions) (err error) {
+	notify, err := NotifyFromEnv()
+	if err != nil {
+		return err
+	}
+	defer func() { ReportError(notify, err) }()
+	p, err := ReadPlan(o.Dir, catalog.New())
+	if err != nil {
+		return err
+	}
+	n := notify
+	notify = nil // Serve reports from here on
+	sink := o.Sink
+	if sink == nil {
+		sink = progress.Discard{}
+	}
+	return Serve(ctx, Options{
+		Plan: p, Dir: o.Dir, Timeout: o.Timeout, Notify: n, Logger: o.Logger,
+		Sink: progress.Tee{sink, &NotifySink{W: n}},
+	})
 }

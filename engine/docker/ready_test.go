@@ -1,17 +1,17 @@
-package cli
+package docker
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/plan"
 )
 
 // ps never runs a server's exec probe again (a command of the user's may
 // change what it checks), nor probes a server that is not running; both
 // are decided before the engine is asked anything (the driver is nil).
-func TestCheckOneWithoutProbing(t *testing.T) {
+func TestReadyWithoutProbing(t *testing.T) {
 	for _, tc := range []struct {
 		name, state, probe string
 		ready              bool
@@ -23,14 +23,15 @@ func TestCheckOneWithoutProbing(t *testing.T) {
 		{"no probe", "running", "", true, "Up"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := docker.Container{Name: "p-web", Server: "web", State: tc.state, Labels: map[string]string{}}
+			c := engine.Server{Name: "p.web", Server: "web", State: tc.state, Labels: map[string]string{}}
 			c.Status = map[string]string{"running": "Up 3 seconds", "exited": "Exited (1) 2 seconds ago"}[tc.state]
 			if tc.probe != "" {
 				c.Labels[plan.LabelReady] = tc.probe
 			}
-			got := checkOne(t.Context(), nil, c, nil)
-			if got.ready != tc.ready || !strings.Contains(got.detail, tc.detail) {
-				t.Errorf("checkOne() = %+v, want ready=%v with %q", got, tc.ready, tc.detail)
+			var d *Driver
+			ready, detail := d.Ready(t.Context(), c, nil)
+			if ready != tc.ready || !strings.Contains(detail, tc.detail) {
+				t.Errorf("Ready() = %v, %q, want ready=%v with %q", ready, detail, tc.ready, tc.detail)
 			}
 		})
 	}

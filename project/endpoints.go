@@ -1,0 +1,66 @@
+package project
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/servers/testca"
+)
+
+type bytesBuffer = bytes.Buffer
+
+// ErrNotUp is wrapped by Endpoints' error for a project with no servers.
+var ErrNotUp = endpoints.ErrNotUp
+
+// Endpoints are the endpoints of a project's running servers, read from
+// the driver. The endpoints cache in the state directory is rewritten when
+// it says otherwise (a `down SERVER`, a crashed run, a reboot).
+func (c *Core) Endpoints(ctx context.Context, project string) (*endpoints.Manifest, error) {
+	dir, err := c.StateDir(project)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.endpoints(ctx, project, dir, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Servers) == 0 {
+		return nil, fmt.Errorf("project %s is not up on the %s driver; run `testbed up` first: %w", project, c.drv.Name(), ErrNotUp)
+	}
+	return m, nil
+}
+
+// endpoints builds the manifest from the driver and syncs the cache.
+func (c *Core) endpoints(ctx context.Context, project, dir, domain string) (*endpoints.Manifest, error) {
+	list, err := c.drv.Servers(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	cached, _ := endpoints.Read(dir)
+	m := &endpoints.Manifest{Project: project, Driver: c.drv.Name(), Domain: domain, CAFile: testca.CertFile(dir), Servers: map[string]*endpoints.Server{}}
+	for _, s := range list {
+		if !s.Running || s.Endpoint == nil {
+			continue
+		}
+		m.Servers[s.Server] = s.Endpoint
+		if d := s.Labels[plan.LabelDomain]; d != "" && m.Domain == "" {
+			m.Domain = d
+		}
+	}
+	if m.Domain == "" && cached != nil {
+		m.Domain = cached.Domain
+	}
+	if len(m.Servers) == 0 {
+		return m, nil
+	}
+	if cached == nil || !reflect.DeepEqual(cached, m) {
+		if err := endpoints.Write(dir, m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

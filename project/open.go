@@ -1,0 +1,202 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/owner"
+	"github.com/testbed-dev/testbed/progress"
+)
+
+// Options open a core on a driver.
+type Options struct {
+	// Driver is "auto" (docker when an engine answers, else local),
+	// "docker" or "local"; "" is auto.
+	Driver string
+	// StateDir is the base of the projects' state directories; "" is
+	// $XDG_STATE_HOME/testbed.
+	StateDir string
+	// LockDir holds the projects' lock files; "" is DefaultLockDir().
+	LockDir string
+	Logger  *slog.Logger
+	// Notef tells the user something on the side (which driver, what was
+	// cleaned up); nil is quiet.
+	Notef func(format string, args ...any)
+	// Version is the testbed.version label.
+	Version string
+	// Docker options.
+	Pull, NoBuild, NoCache bool
+	// LogLevel is the local supervisor's --log-level.
+	LogLevel string
+	// Prefer is the driver a project is known to be up with (its
+	// endpoints cache says so), tried first by auto.
+	Prefer string
+}
+
+// Core is a testbed core on one driver.
+type Core struct {
+	drv       engine.Driver
+	container bool // the driver runs servers in containers (plans publish data ports)
+	o         Options
+}
+
+// opener is one driver of the registry.
+type opener struct {
+	name      string
+	container bool
+	open      func(ctx context.Context, o Options) (engine.Driver, error)
+}
+
+// drivers is the registry, in the order auto tries them.
+var drivers = []opener{
+	{name: "docker", container: true, open: func(ctx context.Context, o Options) (engine.Driver, error) {
+		return docker.New(ctx, docker.Options{Logger: o.Logger, Pull: o.Pull, NoBuild: o.NoBuild, NoCache: o.NoCache})
+	}},
+	{name: "local", open: func(_ context.Context, o Options) (engine.Driver, error) {
+		base, err := stateBase(o.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		return supervisor.NewDriver(supervisor.DriverOptions{
+			StateDir: func(project string) (string, error) { return endpoints.StateDir(o.StateDir, project) },
+			Base:     base, Logger: o.Logger, LogLevel: o.LogLevel, Notef: o.Notef,
+		}), nil
+	}},
+}
+
+// errUnavailable is what an opener returns when its driver is not there,
+// so that auto tries the next one.
+func errUnavailable(err error) bool { return errors.Is(err, docker.ErrUnavailable) }
+
+// Open opens the driver o.Driver names.
+func Open(ctx context.Context, o Options) (*Core, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Notef == nil {
+		o.Notef = func(string, ...any) {}
+	}
+	name := o.Driver
+	if name == "" {
+		name = "auto"
+	}
+	if name != "auto" {
+		for _, d := range drivers {
+			if d.name == name {
+				drv, err := d.open(ctx, o)
+				if err != nil {
+					return nil, err
+				}
+				return &Core{drv: drv, container: d.container, o: o}, nil
+			}
+		}
+		return nil, usagef("driver %q: want auto, docker or local", name)
+	}
+	order := drivers
+	if o.Prefer == "local" {
+		order = []opener{drivers[1], drivers[0]}
+	}
+	var errs []error
+	for i, d := range order {
+		drv, err := d.open(ctx, o)
+		if err == nil {
+			if i > 0 {
+				o.Notef("no Docker engine answers; using the %s driver (built-in servers on 127.0.0.1)", d.name)
+				o.Logger.Debug("drivers unavailable", "err", errors.Join(errs...))
+			}
+			return &Core{drv: drv, container: d.container, o: o}, nil
+		}
+		if !errUnavailable(err) || o.Prefer == d.name {
+			return nil, err
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// OpenFor opens the driver for a command on a project that may be up: with
+// auto, the driver its endpoints cache names is the one asked.
+func OpenFor(ctx context.Context, project string, o Options) (*Core, error) {
+	if o.Driver == "" || o.Driver == "auto" {
+		if dir, err := endpoints.StateDir(o.StateDir, project); err == nil {
+			if m, err := endpoints.Read(dir); err == nil {
+				o.Prefer = m.Driver
+			}
+		}
+	}
+	return Open(ctx, o)
+}
+
+// Driver is the driver's name.
+func (c *Core) Driver() string { return c.drv.Name() }
+
+// Close releases the driver.
+func (c *Core) Close() error { return c.drv.Close() }
+
+// StateDir is a project's state directory.
+func (c *Core) StateDir(project string) (string, error) {
+	return endpoints.StateDir(c.o.StateDir, project)
+}
+
+func stateBase(base string) (string, error) {
+	dir, err := endpoints.StateDir(base, "x")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(dir), nil
+}
+
+// DefaultLockDir is where project locks live unless Options.LockDir says:
+// $XDG_RUNTIME_DIR/testbed/locks, else <tmp>/testbed-<uid>/locks. It does
+// not depend on --state-dir, so two runs with different state directories
+// still exclude each other.
+func DefaultLockDir() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "testbed", "locks")
+	}
+	return filepath.Join(os.TempDir(), "testbed-"+strconv.Itoa(os.Getuid()), "locks")
+}
+
+// lockPath is a project's lock file.
+func (c *Core) lockPath(project string) string {
+	dir := c.o.LockDir
+	if dir == "" {
+		dir = DefaultLockDir()
+	}
+	return filepath.Join(dir, project+".lock")
+}
+
+// lock takes the project's lock, or says who holds it (exit 2).
+func (c *Core) lock(project, doing string) (*owner.Lock, error) {
+	l, err := owner.TryLock(c.lockPath(project))
+	var le *owner.LockedError
+	if errors.As(err, &le) {
+		return nil, usagef("project %s is being brought up by another run (pid %d); %s nothing (wait for it, or pick another --project)", project, le.PID, doing)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", project, err)
+	}
+	return l, nil
+}
+
+// Doctor checks the drivers for `testbed doctor`, saying each finding, and
+// returns the engine's architecture ("" when unknown).
+func Doctor(ctx context.Context, say func(ok bool, format string, args ...any)) string {
+	return docker.Doctor(ctx, say)
+}
+
+// Supervise is the local driver's supervisor process (the hidden
+// `testbed supervise` command): it runs the plan the driver left in dir.
+func Supervise(ctx context.Context, dir string, timeout time.Duration, log *slog.Logger, sink progress.Sink) error {
+	return supervisor.Main(ctx, supervisor.MainOptions{Dir: dir, Timeout: timeout, Logger: log, Sink: sink})
+}

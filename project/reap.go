@@ -1,0 +1,136 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/owner"
+)
+
+// ReapOptions tune Reap.
+type ReapOptions struct {
+	DryRun bool
+	// OlderThan also takes projects whose owner nothing here can judge
+	// (another host) once they are older than this; 0 never.
+	OlderThan time.Duration
+}
+
+// Reaped is one project Reap removed (or would).
+type Reaped struct {
+	Project string
+	Why     string
+}
+
+// Reap removes every project whose runs are all gone and that was not left
+// up on purpose. For each candidate it takes the project's lock (a held
+// lock is a live run), then judges each owner (owner.Owner.Judge), and
+// removes the project while it holds the lock, so no up can start it anew
+// in between.
+func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
+	res, err := c.drv.Resources(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byProject := map[string][]engine.Resource{}
+	for _, r := range res {
+		byProject[r.Project] = append(byProject[r.Project], r)
+	}
+	names := make([]string, 0, len(byProject))
+	for n := range byProject {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []Reaped
+	var errs []error
+	for _, project := range names {
+		if slicesContainsKept(byProject[project]) {
+			continue
+		}
+		lock, err := owner.TryLock(c.lockPath(project))
+		if err != nil {
+			continue // a live run holds it (or it cannot be told): spared
+		}
+		why, dead := c.deadProject(byProject[project], lock.Ident(), o.OlderThan)
+		if !dead {
+			lock.Unlock(false)
+			continue
+		}
+		out = append(out, Reaped{Project: project, Why: why})
+		if o.DryRun {
+			lock.Unlock(false)
+			continue
+		}
+		err = c.drv.Remove(ctx, engine.RemoveOptions{Project: project})
+		if err == nil {
+			if dir, derr := c.StateDir(project); derr == nil {
+				err = os.RemoveAll(dir)
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reap %s: %w", project, err))
+		}
+		lock.Unlock(err == nil)
+	}
+	return out, errors.Join(errs...)
+}
+
+// deadProject decides whether a project's resources all belong to runs
+// that are gone, and says why.
+func (c *Core) deadProject(res []engine.Resource, heldLock string, olderThan time.Duration) (string, bool) {
+	why := ""
+	for _, r := range res {
+		if r.Kept {
+			return "", false
+		}
+		if r.Alive != nil {
+			if *r.Alive {
+				return "", false
+			}
+			why = fmt.Sprintf("%s driver: %s (%s) is gone", c.drv.Name(), r.Name, r.Owner)
+			continue
+		}
+		o, err := owner.Parse(r.Owner)
+		if err != nil {
+			return "", false // not an owner testbed wrote: never taken
+		}
+		alive, known, reason := o.Judge(heldLock)
+		switch {
+		case !alive:
+			why = reason
+		case !known && olderThan > 0 && !r.Created.IsZero() && time.Since(r.Created) > olderThan:
+			why = fmt.Sprintf("made on host %s %s ago (older than %s)", o.Host, time.Since(r.Created).Round(time.Second), olderThan)
+		default:
+			return "", false
+		}
+	}
+	return why, why != ""
+}
+
+func slicesContainsKept(res []engine.Resource) bool {
+	for _, r := range res {
+		if r.Kept {
+			return true
+		}
+	}
+	return false
+}
+
+// imagePruner is a driver that removes the images testbed built that no
+// server uses.
+type imagePruner interface {
+	RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string, error)
+}
+
+// RemoveUnusedImages removes the images testbed built that nothing uses,
+// where the driver has images (reap --images); it returns their names.
+func (c *Core) RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string, error) {
+	if p, ok := c.drv.(imagePruner); ok {
+		return p.RemoveUnusedImages(ctx, dryRun)
+	}
+	return nil, nil
+}

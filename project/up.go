@@ -1,0 +1,269 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/owner"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/testca"
+)
+
+// UpOptions tune Up.
+type UpOptions struct {
+	// Keep: the servers outlive this call and process (`testbed up`);
+	// without it the caller owns them until Running.Close (the library,
+	// `run`), and holds the project's lock meanwhile.
+	Keep          bool
+	BindLocal     bool
+	Timeout       time.Duration
+	TimeoutName   string
+	Sink          progress.Sink
+	KeepOnFailure bool
+	// Dir overrides the state directory (the library's throwaway one).
+	Dir string
+}
+
+// Running is a project that Up brought up.
+type Running struct {
+	Manifest *endpoints.Manifest
+	CA       *testca.CA
+	Plan     *plan.Plan
+	// Started are the servers this Up (re)made; none when the project was
+	// up with this spec already.
+	Started []string
+	// Removed are servers this Up removed first (changed, or gone from
+	// the spec).
+	Removed []string
+
+	core *Core
+	lock *owner.Lock // held until Close when not kept
+	dir  string
+	keep bool
+}
+
+// Plan plans s for this core's driver, with no I/O but the content hashes
+// of the servers' files (read first).
+func (c *Core) Plan(s *Spec, bindLocal bool, ownerLabel string) (*plan.Plan, error) {
+	return PlanFor(s, c.container, bindLocal, ownerLabel, c.o.Version)
+}
+
+// PlanFor plans s for a driver that runs containers or not (config).
+func PlanFor(s *Spec, container, bindLocal bool, ownerLabel, version string) (*plan.Plan, error) {
+	contents, err := s.Contents()
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(s.Testbed, s.Catalog, plan.Options{
+		Project: s.Project, BindLocal: bindLocal, Owner: ownerLabel, Version: version,
+		Container: container, Contents: contents,
+	})
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	return p, nil
+}
+
+// Up brings s up: it takes the project's lock, plans, compares the plan
+// with what the driver has of the project, removes servers that changed
+// (content hash) or that stopped, starts those and the missing ones, and
+// returns the endpoints of every server of the project. A project up with
+// this very spec is left as it is.
+func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err error) {
+	lock, err := c.lock(s.Project, "up did")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil || o.Keep {
+			lock.Unlock(false)
+		}
+	}()
+	p, err := c.Plan(s, o.BindLocal, owner.Self().WithLock(lock).String())
+	if err != nil {
+		return nil, err
+	}
+	dir := o.Dir
+	if dir == "" {
+		if dir, err = c.StateDir(s.Project); err != nil {
+			return nil, err
+		}
+	}
+	have, err := c.look(ctx, p, lock)
+	if err != nil {
+		return nil, err
+	}
+	running, stale := map[string]bool{}, []string{}
+	for _, srv := range have {
+		st := p.Step(srv.Server)
+		switch {
+		case st == nil && s.Subset:
+			// Another part of the project: not this up's business.
+		case st == nil, srv.SpecHash != st.Hash, !srv.Running:
+			stale = append(stale, srv.Server)
+		default:
+			running[srv.Server] = true
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project, Servers: stale}); err != nil {
+			return nil, fmt.Errorf("project %s: remove changed servers %v: %w", p.Project, stale, err)
+		}
+	}
+	_, statErr := os.Stat(dir)
+	madeDir := errors.Is(statErr, os.ErrNotExist)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	defer func() {
+		if err != nil && madeDir && len(have) == 0 {
+			os.RemoveAll(dir)
+		}
+	}()
+	ca, err := testca.LoadOrCreate(dir, "testbed "+p.Project+" test CA")
+	if err != nil {
+		return nil, fmt.Errorf("project CA: %w", err)
+	}
+	r = &Running{CA: ca, Plan: p, Removed: stale, core: c, lock: lock, dir: dir, keep: o.Keep}
+	if len(running) < len(p.Steps()) {
+		for _, st := range p.Steps() {
+			if !running[st.Server.Name] {
+				r.Started = append(r.Started, st.Server.Name)
+			}
+		}
+		_, err = c.drv.Up(ctx, p, engine.UpOptions{
+			Running: running, Keep: o.Keep, Dir: dir, CA: ca, Timeout: o.Timeout, TimeoutName: o.TimeoutName,
+			Sink: o.Sink, KeepOnFailure: o.KeepOnFailure, Owner: p.Labels[plan.LabelOwner],
+		})
+		if err != nil {
+			return nil, fmt.Errorf("project %s (%s driver): %w", p.Project, c.drv.Name(), err)
+		}
+	}
+	if o.Keep {
+		if err := c.drv.Keep(ctx, p); err != nil {
+			return nil, errors.Join(err, c.rollback(ctx, p))
+		}
+	}
+	m, err := c.endpoints(ctx, p.Project, dir, p.Domain)
+	if err != nil {
+		return nil, errors.Join(err, c.rollback(ctx, p))
+	}
+	r.Manifest = m
+	return r, nil
+}
+
+// rollback removes what this run made of p.
+func (c *Core) rollback(ctx context.Context, p *plan.Plan) error {
+	return c.drv.Remove(context.WithoutCancel(ctx), engine.RemoveOptions{Project: p.Project, Owner: p.Labels[plan.LabelOwner]})
+}
+
+// look reads what the driver has of p's project, and clears what a dead
+// run left of a project that was never kept. It refuses a project that a
+// run it cannot see (another host) is bringing up.
+func (c *Core) look(ctx context.Context, p *plan.Plan, lock *owner.Lock) ([]engine.Server, error) {
+	res, err := c.drv.Resources(ctx, p.Project)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 {
+		return nil, nil
+	}
+	kept := slices.ContainsFunc(res, func(r engine.Resource) bool { return r.Kept })
+	if !kept {
+		// We hold the lock, so no run of this host works on it; a run we
+		// cannot judge (another host, another pid namespace and file
+		// system) may.
+		alive := false
+		for _, r := range res {
+			if r.Alive != nil {
+				alive = alive || *r.Alive
+				continue
+			}
+			o, err := owner.Parse(r.Owner)
+			if err != nil {
+				continue
+			}
+			if a, known, _ := o.Judge(lock.Ident()); a {
+				if !known {
+					return nil, usagef("project %s is being brought up by another run (pid %d on %s); pick another --project", p.Project, o.PID, o.Host)
+				}
+				alive = true
+			}
+		}
+		if !alive {
+			c.o.Notef("removing what a crashed run of project %s left (%d resources)", p.Project, len(res))
+			if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project}); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
+	}
+	return c.drv.Servers(ctx, p.Project)
+}
+
+// Close takes a project that is not kept down (and releases its lock); a
+// kept one stays.
+func (r *Running) Close(ctx context.Context) error {
+	if r.keep || r.core == nil {
+		return nil
+	}
+	err := r.core.drv.Remove(ctx, engine.RemoveOptions{Project: r.Plan.Project})
+	err = errors.Join(err, os.RemoveAll(r.dir))
+	r.lock.Unlock(err == nil)
+	r.core = nil
+	return err
+}
+
+// Tails is the end of every server's log, for a failed test.
+func (r *Running) Tails(ctx context.Context, n int) map[string]string {
+	out := map[string]string{}
+	if r.core == nil {
+		return out
+	}
+	for _, name := range r.Manifest.Names() {
+		var b bytesBuffer
+		if err := r.core.drv.Logs(ctx, r.Plan.Project, name, engine.LogOptions{Tail: n, Stdout: &b, Stderr: &b}); err == nil {
+			out[name] = b.String()
+		}
+	}
+	return out
+}
+
+// Image is a server's image, as Build made or found it.
+type Image struct{ Server, Image string }
+
+// imageBuilder is a driver that builds images (docker).
+type imageBuilder interface {
+	EnsureImages(ctx context.Context, p *plan.Plan, sink progress.Sink) (map[string]string, error)
+}
+
+// Build makes every image the servers of s need, where the driver has
+// images.
+func (c *Core) Build(ctx context.Context, s *Spec, sink progress.Sink) ([]Image, error) {
+	b, ok := c.drv.(imageBuilder)
+	if !ok {
+		return nil, fmt.Errorf("build: the %s driver has no images: %w", c.drv.Name(), engine.ErrUnsupported)
+	}
+	p, err := c.Plan(s, false, "")
+	if err != nil {
+		return nil, err
+	}
+	images, err := b.EnsureImages(ctx, p, sink)
+	if err != nil {
+		return nil, err
+	}
+	var out []Image
+	for _, st := range p.Steps() {
+		out = append(out, Image{Server: st.Server.Name, Image: images[st.Server.Name]})
+	}
+	return out, nil
+}
