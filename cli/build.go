@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-
 )
 
 func (a *app) buildCommand() *cobra.Command {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/project"
 	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/project"
 )
 
 func (a *app) doctorCommand() *cobra.Command {

@@ -75,4 +75,3 @@ supervisor whose state directory is removed stops by itself.`,
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
 	return cmd
 }
-

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
 )
 
 // RunDownTimeout bounds the teardown after `run`'s command, whatever ended it.
