@@ -29,7 +29,7 @@
 //
 // Every up, down and reap of a project takes an exclusive file lock,
 // <lock dir>/<project>.lock (owner.Lock: flock; the lock dir is
-// $XDG_RUNTIME_DIR/testbed/locks, else <tmp>/testbed-<uid>/locks, the same
+// $XDG_RUNTIME_DIR/testbed/locks, else ~/.cache/testbed/locks, the same
 // for every --state-dir). A second up of the project while the first holds
 // it fails at once, before it touches anything, with "being brought up by
 // another run (pid N)" and exit status 2. The kernel releases the lock when

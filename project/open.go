@@ -157,11 +157,15 @@ func stateBase(base string) (string, error) {
 }
 
 // DefaultLockDir is where project locks live unless Options.LockDir says:
-// $XDG_RUNTIME_DIR/testbed/locks, else <tmp>/testbed-<uid>/locks. It does
-// not depend on --state-dir, so two runs with different state directories
+// $XDG_RUNTIME_DIR/testbed/locks, else the user cache directory's
+// testbed/locks (~/.cache), else <tmp>/testbed-<uid>/locks. It does not
+// depend on --state-dir, so two runs with different state directories
 // still exclude each other.
 func DefaultLockDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "testbed", "locks")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "testbed", "locks")
 	}
 	return filepath.Join(os.TempDir(), "testbed-"+strconv.Itoa(os.Getuid()), "locks")
