@@ -191,7 +191,7 @@ func TestDefaultTestbed(t *testing.T) {
 		}
 	})
 	t.Run("hardened", func(t *testing.T) {
-		res, err := b.cli.ContainerInspect(context.Background(), b.project+"-http", client.ContainerInspectOptions{})
+		res, err := b.cli.ContainerInspect(context.Background(), b.project+".http", client.ContainerInspectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestDefaultTestbed(t *testing.T) {
 			}
 		}
 		// ps checks each probe again: a server killed after up is not ready.
-		if _, err := b.cli.ContainerKill(t.Context(), b.project+"-echo", client.ContainerKillOptions{}); err != nil {
+		if _, err := b.cli.ContainerKill(t.Context(), b.project+".echo", client.ContainerKillOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		rows = ps()

@@ -358,32 +358,6 @@ func TestLiveProjectSurvivesReap(t *testing.T) {
 		testenv.JSON(t, []byte(env.out), &m)
 		get200(t, "http://"+m.Servers["slow"].Ports["8000/tcp"]+"/i")
 	})
-	// A project left up by a testbed from before the engine marker is
-	// known by its state directory: reap spares it, and the next up of the
-	// same spec marks it.
-	t.Run("recorded before the marker", func(t *testing.T) {
-		t.Parallel()
-		s := newSub(t)
-		spec := slowSpec(t, s, 0, false)
-		s.run("-f", spec, "up").must(t, "up")
-		marker := s.project + "-kept"
-		if _, err := s.cli.VolumeRemove(t.Context(), marker, client.VolumeRemoveOptions{}); err != nil {
-			t.Fatalf("remove the marker: %v", err)
-		}
-		before := containerIDs(t, s.cli, s.project)
-		s.reap(t)
-		if after := containerIDs(t, s.cli, s.project); !reflect.DeepEqual(after, before) {
-			t.Errorf("containers after reap = %v, want %v", after, before)
-		}
-		again := s.run("-f", spec, "up").must(t, "up again")
-		if !strings.Contains(again.err, "already up with this spec") {
-			t.Errorf("up again does not say the project is already up:\n%s", again.err)
-		}
-		vols, err := s.cli.VolumeList(t.Context(), client.VolumeListOptions{Filters: client.Filters{}.Add("name", marker)})
-		if err != nil || len(vols.Items) != 1 {
-			t.Errorf("marker after up again: %v (%v), want it made", vols.Items, err)
-		}
-	})
 	t.Run("in-progress", func(t *testing.T) {
 		t.Parallel()
 		s := newSub(t)
@@ -396,8 +370,8 @@ func TestLiveProjectSurvivesReap(t *testing.T) {
 			t.Errorf("reap during up changed the containers: %v -> %v", before, after)
 		}
 		second := s.run("-f", spec, "up")
-		if second.code != 1 || !strings.Contains(second.err, "being brought up by another run") {
-			t.Errorf("second up during the first = exit %d, want 1 saying another run is bringing it up\n%s", second.code, second.err)
+		if second.code != 2 || !strings.Contains(second.err, "being brought up by another run (pid") {
+			t.Errorf("second up during the first = exit %d, want 2 saying another run is bringing it up\n%s", second.code, second.err)
 		}
 		r := p.wait(t)
 		if r.code != 0 {
@@ -410,8 +384,10 @@ func TestLiveProjectSurvivesReap(t *testing.T) {
 }
 
 // A second up of a live project: the same spec is a no-op that prints the
-// same endpoints; another spec is refused with exit 2 and the project is
-// left exactly as it was.
+// same endpoints; another spec recreates the server that changed (here
+// slow, whose command changed) and keeps the other; an up from a state
+// directory that lacks the project's CA is refused with exit 2 and the
+// project is left exactly as it was.
 func TestSecondUpOfLiveProject(t *testing.T) {
 	t.Parallel()
 	s := newSub(t)
@@ -438,11 +414,6 @@ func TestSecondUpOfLiveProject(t *testing.T) {
 		t.Errorf("second up did something: %v", evs)
 	}
 
-	other := s.write("other.yaml", strings.Replace(readFile(t, spec), `"3600"`, `"3601"`, 1))
-	refused := s.run("-f", other, "up")
-	if refused.code != 2 || !strings.Contains(refused.err, "already up with a different spec") {
-		t.Errorf("up with another spec = exit %d, want 2 saying the project is up with a different spec\n%s", refused.code, refused.err)
-	}
 	elsewhere := s.run("--state-dir", t.TempDir(), "-f", spec, "up")
 	if elsewhere.code != 2 || !strings.Contains(elsewhere.err, "recorded in another state directory") {
 		t.Errorf("up from another state directory = exit %d, want 2 saying the project is recorded elsewhere\n%s", elsewhere.code, elsewhere.err)
@@ -454,6 +425,16 @@ func TestSecondUpOfLiveProject(t *testing.T) {
 		t.Errorf("endpoints.json changed after the refused up")
 	}
 	get200(t, "http://"+m1.Servers["slow"].Ports["8000/tcp"]+"/i")
+
+	other := s.write("other.yaml", strings.Replace(readFile(t, spec), `"3600"`, `"3601"`, 1))
+	changed := s.run("-f", other, "up").must(t, "up with another spec")
+	if !strings.Contains(changed.err, "recreated after") {
+		t.Errorf("up with another spec does not say it recreated the changed server:\n%s", changed.err)
+	}
+	now := containerIDs(t, s.cli, s.project)
+	if len(now) != 2 || now[1] != before[1] || now[0] == before[0] { // sorted: after, slow
+		t.Errorf("containers after up with another spec = %v, want slow kept and after recreated (was %v)", now, before)
+	}
 }
 
 // Four projects of the default testbed come up at the same time on one

@@ -603,7 +603,7 @@ func TestHostileDataReachesContainer(t *testing.T) {
 					t.Errorf("healthcheck argv = %q\nwant %q", got, data)
 				}
 			}
-			ins, err := b.cli.ContainerInspect(context.Background(), b.project+"-"+server, client.ContainerInspectOptions{})
+			ins, err := b.cli.ContainerInspect(context.Background(), b.project+"."+server, client.ContainerInspectOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

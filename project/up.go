@@ -113,6 +113,13 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 			running[srv.Server] = true
 		}
 	}
+	if len(running) > 0 {
+		// Servers that stay hold certificates of the CA in the state
+		// directory that brought them up; another one has another CA.
+		if _, err := os.Stat(testca.CertFile(dir)); err != nil {
+			return nil, usagef("project %s is already up, recorded in another state directory than %s; run `testbed -p %s down` first, or use that --state-dir", p.Project, dir, p.Project)
+		}
+	}
 	sort.Strings(stale)
 	if len(stale) > 0 {
 		if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project, Servers: stale}); err != nil {
