@@ -3,6 +3,7 @@ package project_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -331,5 +332,60 @@ func TestRunInPIDNamespaceSurvivesReap(t *testing.T) {
 	}
 	if left := testenv.Leftovers(t, b.cli, project); len(left) > 0 {
 		t.Errorf("left after reap: %v", left)
+	}
+}
+
+// A local supervisor in a pid namespace of its own is never reaped while it
+// lives (its file lock says so, not its pid), and down from outside the
+// namespace stops it.
+func TestLocalSupervisorInPIDNamespace(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	b := newBed(t, "local")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	up := b.cmd(ctx, "up", "echo")
+	// The namespace lives as long as its first process: a shell that
+	// brings the project up, then waits.
+	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", `"$@" && exec sleep 300`, "sh")
+	cmd.Args = append(cmd.Args, up.Args...)
+	cmd.Dir, cmd.Env = up.Dir, up.Env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("unshare: %v", err)
+	}
+	defer func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	}()
+	var m *endpoints.Manifest
+	deadline := time.Now().Add(2 * time.Minute)
+	for m == nil && time.Now().Before(deadline) {
+		if r := b.run("env", "--json"); r.code == 0 {
+			m = &endpoints.Manifest{}
+			testenv.JSON(t, []byte(r.out), m)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if m == nil {
+		t.Fatal("the project up in a pid namespace never answered env")
+	}
+	r := b.run("reap").must(t, "reap beside the live supervisor")
+	if strings.Contains(r.out, b.project+":") {
+		t.Errorf("reap took the live supervisor's project:\n%s", r.out)
+	}
+	echoAddr := m.Servers["echo"].Ports["7/tcp"]
+	if c, err := net.DialTimeout("tcp", echoAddr, 5*time.Second); err != nil {
+		t.Errorf("echo after reap: %v", err)
+	} else {
+		c.Close()
+	}
+	b.run("down").must(t, "down from outside the namespace")
+	if c, err := net.DialTimeout("tcp", echoAddr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("echo still answers after down")
 	}
 }

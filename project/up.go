@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/testbed-dev/testbed/endpoints"
@@ -122,7 +123,12 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 	}
 	sort.Strings(stale)
 	if len(stale) > 0 {
-		if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project, Servers: stale}); err != nil {
+		err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project, Servers: stale})
+		if errors.Is(err, engine.ErrUnsupported) {
+			return nil, usagef("project %s is already up with a different spec (changed: %s), and the %s driver replaces whole projects only; run `testbed -p %s down` first, or pick another --project",
+				p.Project, strings.Join(stale, ", "), c.drv.Name(), p.Project)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("project %s: remove changed servers %v: %w", p.Project, stale, err)
 		}
 	}

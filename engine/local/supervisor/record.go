@@ -18,6 +18,7 @@ import (
 // File names in a project's state directory.
 const (
 	RecordFile = "supervisor.json" // the Record
+	LockFile   = "supervisor.lock" // locked by the supervisor while it lives
 	LogFile    = "supervisor.log"  // the supervisor's own output
 	LogDir     = "logs"            // one <server>.log per server
 )
@@ -41,6 +42,10 @@ type Record struct {
 	SpecHash string    `json:"spec_hash"`
 	// Hashes are the servers' content hashes (plan.Step.Hash).
 	Hashes map[string]string `json:"hashes,omitempty"`
+	// Lock is the ident of LockFile, which the supervisor holds.
+	Lock string `json:"lock,omitempty"`
+
+	dir string // where it was read from
 }
 
 // ServerLog is the path of a server's log in dir.
@@ -69,13 +74,29 @@ func ReadRecord(dir string) (*Record, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("read supervisor record %s: %w", filepath.Join(dir, RecordFile), err)
 	}
+	r.dir = dir
 	return &r, nil
 }
 
-// Alive reports whether the recorded supervisor still runs: the same
-// process (pid and start time) on this host, not a zombie. A record of
+// Alive reports whether the recorded supervisor still runs. A supervisor
+// holds a file lock (LockFile) for its whole life, which the kernel
+// releases when it dies: that decides, in whatever pid namespace either
+// process is. Without a lock file (a record written elsewhere), the same
+// process (pid and start time) on this host, not a zombie; a record of
 // another host counts as alive: nothing here can tell.
 func (r *Record) Alive() bool {
+	if r.dir != "" {
+		l, err := owner.TryLock(filepath.Join(r.dir, LockFile))
+		if errors.Is(err, owner.ErrLocked) {
+			return true
+		}
+		if err == nil {
+			l.Unlock(false)
+			if r.locked() {
+				return false // it locked the file, and no longer holds it
+			}
+		}
+	}
 	o, err := owner.Parse(r.Owner)
 	if err != nil {
 		return false
@@ -102,3 +123,6 @@ func zombie(pid int) bool {
 	state := s[k+2]
 	return state == 'Z' || state == 'X'
 }
+
+// locked reports whether the supervisor recorded that it holds LockFile.
+func (r *Record) locked() bool { return r.Lock != "" }

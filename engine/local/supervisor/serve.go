@@ -76,8 +76,13 @@ func Serve(ctx context.Context, o Options) (err error) {
 	if err := os.MkdirAll(filepath.Join(o.Dir, LogDir), 0o700); err != nil {
 		return fmt.Errorf("supervisor: %w", err)
 	}
-	self := owner.Self()
-	rec := &Record{Project: p.Project, PID: self.PID, Owner: self.String(), Started: time.Now().UTC(), State: StateStarting, SpecHash: p.SpecHash, Hashes: map[string]string{}}
+	lock, err := owner.TryLock(filepath.Join(o.Dir, LockFile))
+	if err != nil {
+		return fmt.Errorf("supervisor: %w", err)
+	}
+	defer lock.Unlock(true)
+	self := owner.Self().WithLock(lock)
+	rec := &Record{Lock: lock.Ident(), Project: p.Project, PID: self.PID, Owner: self.String(), Started: time.Now().UTC(), State: StateStarting, SpecHash: p.SpecHash, Hashes: map[string]string{}}
 	for _, st := range p.Steps() {
 		rec.Hashes[st.Server.Name] = st.Hash
 	}

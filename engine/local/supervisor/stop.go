@@ -2,7 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"net"
 	"strings"
 	"syscall"
@@ -37,7 +41,20 @@ func Stop(ctx context.Context, dir string) error {
 		return fmt.Errorf("stop supervisor of %s: %w", rec.Project, err)
 	}
 	if _, local := o.Alive(); !local {
-		return fmt.Errorf("stop supervisor of %s: it runs on host %s, not here", rec.Project, o.Host)
+		host, _ := os.Hostname()
+		if o.Host != host || rec.Lock == "" {
+			return fmt.Errorf("stop supervisor of %s: it runs on host %s, not here", rec.Project, o.Host)
+		}
+		// Another pid namespace of this host: its pid is not ours to
+		// signal. Taking its record away stops it (it watches the
+		// record), and its lock says when it is gone.
+		if err := os.Remove(filepath.Join(dir, RecordFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("stop supervisor of %s: %w", rec.Project, err)
+		}
+		if err := awaitGone(ctx, rec); err != nil {
+			return fmt.Errorf("stop supervisor of %s: %w", rec.Project, err)
+		}
+		return awaitClosed(ctx, ports)
 	}
 	if rec.Alive() {
 		if err := signal(o, syscall.SIGTERM); err != nil {
