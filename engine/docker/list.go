@@ -52,10 +52,17 @@ func (d *Driver) list(ctx context.Context, filter client.Filters) ([]Container, 
 				continue
 			}
 			host := p.IP.String()
-			if p.IP.Is6() {
+			switch {
+			case !p.IP.IsValid() || p.IP.IsUnspecified():
+				host = plan.LocalHost
+			case p.IP.Is6():
 				host = "[" + host + "]"
 			}
-			ports[fmt.Sprintf("%d/%s", p.PrivatePort, p.Type)] = fmt.Sprintf("%s:%d", host, p.PublicPort)
+			key := fmt.Sprintf("%d/%s", p.PrivatePort, p.Type)
+			if _, ok := ports[key]; !ok || p.IP.Is4() {
+				// An address this host reaches, IPv4 first, as up reports it.
+				ports[key] = fmt.Sprintf("%s:%d", host, p.PublicPort)
+			}
 		}
 		var addrs []string
 		if c.NetworkSettings != nil {
