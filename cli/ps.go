@@ -74,22 +74,9 @@ func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 	var cores []*project.Core
 	name := ""
 	if all {
-		// Local supervisors always; the engine too when one answers.
-		lo := a.options()
-		lo.Driver = "local"
-		c, err := a.open(ctx, lo)
-		if err != nil {
+		var err error
+		if cores, err = project.OpenAll(ctx, a.options()); err != nil {
 			return nil, err
-		}
-		cores = append(cores, c)
-		if a.g.driver != "local" {
-			c, err := a.open(ctx, a.options())
-			if err != nil {
-				return nil, err
-			}
-			if c.Driver() != "local" {
-				cores = append(cores, c)
-			}
 		}
 	} else {
 		c, n, err := a.openProject(ctx)

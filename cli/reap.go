@@ -34,22 +34,12 @@ supervisor whose state directory is removed stops by itself.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			// Local supervisors always; the engine too when one answers.
-			lo := a.options()
-			lo.Driver = "local"
-			drivers := []project.Options{lo}
-			if a.g.driver != "local" {
-				drivers = append(drivers, a.options())
+			cores, err := project.OpenAll(ctx, a.options())
+			if err != nil {
+				return err
 			}
-			for _, o := range drivers {
-				c, err := a.open(ctx, o)
-				if err != nil {
-					return err
-				}
+			for _, c := range cores {
 				defer c.Close()
-				if o.Driver != "local" && c.Driver() == "local" {
-					continue // auto found no engine: done above
-				}
 				reaped, err := c.Reap(ctx, project.ReapOptions{DryRun: dryRun, OlderThan: olderThan})
 				for _, r := range reaped {
 					fmt.Fprintf(a.io.Out, "%s: %s\n", r.Project, r.Why)
@@ -57,7 +47,7 @@ supervisor whose state directory is removed stops by itself.`,
 				if err != nil {
 					return err
 				}
-				if images && c.Driver() != "local" {
+				if images {
 					removed, err := c.RemoveUnusedImages(ctx, dryRun)
 					for _, r := range removed {
 						fmt.Fprintf(a.io.Out, "image %s: unused\n", r)

@@ -106,8 +106,8 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		a.note("project %s is already up with this spec; nothing to do", s.Project)
 	case len(r.Removed) > 0:
 		a.note("project %s: recreated %s (changed or stopped), started %s (%.3fs)", s.Project, strings.Join(r.Removed, ", "), strings.Join(r.Started, ", "), time.Since(start).Seconds())
-	case keep && c.Driver() == "local":
-		a.note("project %s is up with the local driver (%.3fs); its servers run in a supervisor process until `testbed down`", s.Project, time.Since(start).Seconds())
+	case keep:
+		a.note("project %s is up with the %s driver (%.3fs); it stays up until `testbed down`", s.Project, c.Driver(), time.Since(start).Seconds())
 	}
 	return r, c, nil
 }

@@ -204,3 +204,29 @@ func Doctor(ctx context.Context, say func(ok bool, format string, args ...any)) 
 func Supervise(ctx context.Context, dir string, timeout time.Duration, log *slog.Logger, sink progress.Sink) error {
 	return supervisor.Main(ctx, supervisor.MainOptions{Dir: dir, Timeout: timeout, Logger: log, Sink: sink})
 }
+
+// OpenAll opens every driver that has something to show or clean for
+// `ps --all` and `reap`: the local driver (its supervisors need no
+// engine), and o.Driver's when that is another.
+func OpenAll(ctx context.Context, o Options) ([]*Core, error) {
+	lo := o
+	lo.Driver = "local"
+	local, err := Open(ctx, lo)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Core{local}
+	if o.Driver == "local" {
+		return out, nil
+	}
+	c, err := Open(ctx, o)
+	if err != nil {
+		local.Close()
+		return nil, err
+	}
+	if c.Driver() == local.Driver() {
+		c.Close() // auto found no engine
+		return out, nil
+	}
+	return append(out, c), nil
+}
