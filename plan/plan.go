@@ -255,6 +255,9 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 			st.Probe = defaultProbe(ports)
 		}
 	}
+	// Set even when empty: an image's LABEL of the same name, which its
+	// containers inherit, must never stand in for testbed's.
+	st.Labels[LabelReady] = ""
 	if st.Probe != nil {
 		ready, err := json.Marshal(st.Probe)
 		if err != nil {

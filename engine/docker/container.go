@@ -96,9 +96,7 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLSMaterial) (client.ContainerCreateOptions, error) {
 	srv := st.Server
 	labels := maps.Clone(st.Labels)
-	if data := st.DataPortList(); data != "" {
-		labels[plan.LabelDataPorts] = data
-	}
+	labels[plan.LabelDataPorts] = st.DataPortList() // set even when empty, like every testbed.* label
 	cfg := &container.Config{
 		Hostname:     st.Hostname,
 		Image:        image,

@@ -13,8 +13,8 @@ import (
 // ReadyProbe is the readiness probe up waited on for c, from its
 // LabelReady; nil when c has none (running was enough).
 func ReadyProbe(c Container) (*spec.Probe, error) {
-	raw, ok := c.Labels[plan.LabelReady]
-	if !ok {
+	raw := c.Labels[plan.LabelReady]
+	if raw == "" {
 		return nil, nil
 	}
 	var p spec.Probe
