@@ -192,33 +192,29 @@ func (c *Core) look(ctx context.Context, p *plan.Plan, lock *owner.Lock) ([]engi
 	}
 	kept := slices.ContainsFunc(res, func(r engine.Resource) bool { return r.Kept })
 	if !kept {
-		// We hold the lock, so no run of this host works on it; a run we
+		// We hold the lock, so no run that takes it works on it; a run we
 		// cannot judge (another host, another pid namespace and file
-		// system) may.
-		alive := false
+		// system), or one alive without the lock, may.
 		for _, r := range res {
 			if r.Alive != nil {
-				alive = alive || *r.Alive
+				if *r.Alive {
+					return nil, usagef("project %s is being brought up by another run (%s); pick another --project", p.Project, r.Name)
+				}
 				continue
 			}
 			o, err := owner.Parse(r.Owner)
 			if err != nil {
 				continue
 			}
-			if a, known, _ := o.Judge(lock.Ident()); a {
-				if !known {
-					return nil, usagef("project %s is being brought up by another run (pid %d on %s); pick another --project", p.Project, o.PID, o.Host)
-				}
-				alive = true
+			if alive, _, _ := o.Judge(lock.Ident()); alive {
+				return nil, usagef("project %s is being brought up by another run (pid %d on %s); pick another --project", p.Project, o.PID, o.Host)
 			}
 		}
-		if !alive {
-			c.o.Notef("removing what a crashed run of project %s left (%d resources)", p.Project, len(res))
-			if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project}); err != nil {
-				return nil, err
-			}
-			return nil, nil
+		c.o.Notef("removing what a crashed run of project %s left (%d resources)", p.Project, len(res))
+		if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: p.Project}); err != nil {
+			return nil, err
 		}
+		return nil, nil
 	}
 	return c.drv.Servers(ctx, p.Project)
 }

@@ -222,8 +222,10 @@ func (d *Driver) Resources(ctx context.Context, project string) ([]engine.Resour
 		if err != nil {
 			continue
 		}
+		// A live supervisor is a project left up on purpose: that is what
+		// it is for.
 		alive := rec.Alive()
-		out = append(out, engine.Resource{Kind: "supervisor", Name: fmt.Sprintf("pid %d", rec.PID), Project: rec.Project, Owner: rec.Owner, Created: rec.Started, Alive: &alive})
+		out = append(out, engine.Resource{Kind: "supervisor", Name: fmt.Sprintf("pid %d", rec.PID), Project: rec.Project, Owner: rec.Owner, Created: rec.Started, Alive: &alive, Kept: alive})
 	}
 	return out, nil
 }
