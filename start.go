@@ -94,7 +94,7 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 		Sink: &logSink{logf: c.logf},
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("project %s (%s driver): %w", name, core.Driver(), err)
 	}
 	m := r.Manifest
 	b := &Bed{logf: c.logf, project: name, m: m, pool: r.CA.Pool(), keep: c.keep}

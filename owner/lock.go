@@ -15,7 +15,8 @@ var ErrLocked = errors.New("locked by another process")
 // LockedError is a lock held by another process.
 type LockedError struct {
 	Path string
-	PID  int // as the holder wrote it (its own pid namespace's number); 0 if unknown
+	PID  int    // as the holder wrote it (its own pid namespace's number); 0 if unknown
+	Role string // what the holder does, as it wrote it ("up", "reap", ...)
 }
 
 func (e *LockedError) Error() string {
@@ -36,7 +37,11 @@ type Lock struct {
 
 // TryLock takes the lock on path without waiting: a *LockedError when
 // another process holds it. The directory is made if need be.
-func TryLock(path string) (*Lock, error) {
+func TryLock(path string) (*Lock, error) { return TryLockAs(path, "") }
+
+// TryLockAs is TryLock that writes role (what the holder does) beside its
+// pid, for whoever finds the lock held.
+func TryLockAs(path, role string) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -48,7 +53,8 @@ func TryLock(path string) (*Lock, error) {
 		if err := tryLock(f); err != nil {
 			f.Close()
 			if errors.Is(err, ErrLocked) {
-				return nil, &LockedError{Path: path, PID: readPID(path)}
+				pid, holder := readHolder(path)
+				return nil, &LockedError{Path: path, PID: pid, Role: holder}
 			}
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
@@ -61,7 +67,7 @@ func TryLock(path string) (*Lock, error) {
 			continue
 		}
 		if err := f.Truncate(0); err == nil {
-			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			f.WriteAt([]byte(strconv.Itoa(os.Getpid())+" "+role+"\n"), 0)
 		}
 		return &Lock{path: path, f: f, ident: ident}, nil
 	}
@@ -87,11 +93,12 @@ func (l *Lock) Unlock(remove bool) error {
 	return err
 }
 
-func readPID(path string) int {
+func readHolder(path string) (int, string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return 0, ""
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
+	pidText, role, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	pid, _ := strconv.Atoi(pidText)
+	return pid, role
 }

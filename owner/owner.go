@@ -138,7 +138,7 @@ func (o Owner) Alive() (alive, local bool) {
 // true).
 func (o Owner) Judge(heldLock string) (alive, known bool, why string) {
 	if o.Lock != "" && o.Lock == heldLock {
-		return false, true, fmt.Sprintf("run pid %d on %s no longer holds the project's lock", o.PID, o.Host)
+		return false, true, fmt.Sprintf("owner pid %d on %s is gone (it no longer holds the project's lock)", o.PID, o.Host)
 	}
 	alive, local := o.Alive()
 	if !local {

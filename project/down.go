@@ -29,7 +29,7 @@ type DownOptions struct {
 // after which the endpoints no longer list them. It takes the project's
 // lock: a project being brought up is refused, untouched.
 func (c *Core) Down(ctx context.Context, project string, o DownOptions) (err error) {
-	lock, err := c.lock(project, "down did")
+	lock, err := c.lock(ctx, project, roleDown, "down did")
 	if err != nil {
 		return err
 	}

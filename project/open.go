@@ -180,9 +180,22 @@ func (c *Core) lockPath(project string) string {
 	return filepath.Join(dir, project+".lock")
 }
 
-// lock takes the project's lock, or says who holds it (exit 2).
-func (c *Core) lock(project, doing string) (*owner.Lock, error) {
-	l, err := owner.TryLock(c.lockPath(project))
+// Roles written in a project's lock, for whoever finds it held.
+const (
+	roleUp   = "up"
+	roleDown = "down"
+	roleReap = "reap"
+)
+
+// ReapWait bounds how long up, down and reap wait for a reap that holds a
+// project's lock (it holds it only while it judges or removes the project).
+const ReapWait = 2 * time.Minute
+
+// lock takes the project's lock, or says who holds it (exit 2). A reap
+// that holds it is waited for: it is done with the project soon, one way
+// or the other.
+func (c *Core) lock(ctx context.Context, project, role, doing string) (*owner.Lock, error) {
+	l, err := lockWaitingForReap(ctx, c.lockPath(project), role)
 	var le *owner.LockedError
 	if errors.As(err, &le) {
 		return nil, usagef("project %s is being brought up by another run (pid %d); %s nothing (wait for it, or pick another --project)", project, le.PID, doing)
@@ -191,6 +204,26 @@ func (c *Core) lock(project, doing string) (*owner.Lock, error) {
 		return nil, fmt.Errorf("project %s: %w", project, err)
 	}
 	return l, nil
+}
+
+// lockWaitingForReap is owner.TryLockAs that waits while a reap holds the
+// lock (up to ReapWait).
+func lockWaitingForReap(ctx context.Context, path, role string) (*owner.Lock, error) {
+	deadline := time.Now().Add(ReapWait)
+	interval := 10 * time.Millisecond
+	for {
+		l, err := owner.TryLockAs(path, role)
+		var le *owner.LockedError
+		if !errors.As(err, &le) || le.Role != roleReap || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		case <-time.After(interval):
+		}
+		interval = min(2*interval, 200*time.Millisecond)
+	}
 }
 
 // Doctor checks the drivers for `testbed doctor`, saying each finding, and

@@ -51,7 +51,7 @@ func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
 		if slicesContainsKept(byProject[project]) {
 			continue
 		}
-		lock, err := owner.TryLock(c.lockPath(project))
+		lock, err := lockWaitingForReap(ctx, c.lockPath(project), roleReap)
 		if err != nil {
 			continue // a live run holds it (or it cannot be told): spared
 		}

@@ -79,7 +79,7 @@ func PlanFor(s *Spec, container, bindLocal bool, ownerLabel, version string) (*p
 // returns the endpoints of every server of the project. A project up with
 // this very spec is left as it is.
 func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err error) {
-	lock, err := c.lock(s.Project, "up did")
+	lock, err := c.lock(ctx, s.Project, roleUp, "up did")
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 			Sink: o.Sink, KeepOnFailure: o.KeepOnFailure, Owner: p.Labels[plan.LabelOwner],
 		})
 		if err != nil {
-			return nil, fmt.Errorf("project %s (%s driver): %w", p.Project, c.drv.Name(), err)
+			return nil, err // it names the server, the phase and why
 		}
 	}
 	if o.Keep {
