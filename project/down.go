@@ -3,7 +3,6 @@ package project
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
@@ -157,20 +155,6 @@ func (c *Core) Exec(ctx context.Context, project, server string, argv []string, 
 
 // ErrUnsupported is the drivers' error for what they cannot do.
 var ErrUnsupported = engine.ErrUnsupported
-
-// Cached reads the endpoints cache of a project, for a front end that
-// wants to know the driver it was up with before opening one.
-func Cached(stateDir, project string) (*endpoints.Manifest, error) {
-	dir, err := endpoints.StateDir(stateDir, project)
-	if err != nil {
-		return nil, err
-	}
-	m, err := endpoints.Read(dir)
-	if errors.Is(err, endpoints.ErrNotUp) {
-		return nil, err
-	}
-	return m, err
-}
 
 // LogOptions tune Logs.
 type LogOptions = engine.LogOptions
