@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"regexp"
 )
 
@@ -14,6 +15,9 @@ const (
 	// maxNanoCPUs is 1024 CPUs, far above any test machine.
 	maxNanoCPUs = 1024 * 1e9
 	maxPids     = 1 << 22
+	// maxExternalDockerfile bounds a Dockerfile read from outside the
+	// build context.
+	maxExternalDockerfile = 1 << 20
 )
 
 var (
@@ -67,6 +71,8 @@ func (v *validator) composeFields(s *Server) {
 			default:
 				if msg := checkHostPath(b.ExternalDockerfile, false); msg != "" {
 					v.errorf(s, "build.dockerfile", "dockerfile %s", msg)
+				} else if fi, err := os.Stat(b.ExternalDockerfile); err == nil && (!fi.Mode().IsRegular() || fi.Size() > maxExternalDockerfile) {
+					v.errorf(s, "build.dockerfile", "dockerfile %s: want a regular file of at most %d bytes", Quote(b.ExternalDockerfile), maxExternalDockerfile)
 				}
 			}
 		}
