@@ -90,17 +90,11 @@ type Build struct {
 	Args       map[string]string // build arguments
 	Target     string            // the stage of a multi-stage Dockerfile to build; "" means the last
 	// ExternalDockerfile is the absolute host path of a Dockerfile that lies
-	// outside Context (compose allows it). The image builder must stream it
-	// with the context under [ExternalDockerfileName] and build that file;
-	// Dockerfile is empty then.
+	// outside Context (compose allows it; Qt's setups share one). The image
+	// builder builds with its text, streamed along with the context, as it
+	// does an Inline one; Dockerfile and Inline are empty then.
 	ExternalDockerfile string
 }
-
-// ExternalDockerfileName is where in the build context stream the image
-// builder puts a [Build.ExternalDockerfile]: a name no context file can
-// take, since the builder adds it after the context's own files and
-// refuses a context that holds it.
-const ExternalDockerfileName = ".testbed.Dockerfile"
 
 // HostEntry is one line of a container's /etc/hosts (compose extra_hosts).
 type HostEntry struct {

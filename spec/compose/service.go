@@ -73,7 +73,7 @@ func (m *mapper) server(name string) *spec.Server {
 	switch svc.Restart {
 	case "", types.RestartPolicyNo:
 	default:
-		m.warnf(name, "restart", "restart", "%s ignored: testbed servers live for one run and are never restarted; a server that exits before it is ready fails up", quote(svc.Restart))
+		m.warnf(name, "restart", "restart", "%s ignored: testbed servers live for one run and are never restarted", quote(svc.Restart))
 	}
 	m.networkMode(s, svc)
 	m.extraHosts(s, svc)
