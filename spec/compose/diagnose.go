@@ -72,6 +72,15 @@ func (m *sourceMap) placeSchema(err error) error {
 		e.Msg = v1Msg(key)
 		return e
 	}
+	if len(path) == 1 && slices.Contains(namedSections, path[0]) {
+		// The key is a name the schema's pattern refuses, not a key.
+		e.Field = path[0]
+		e.Msg = fmt.Sprintf("%s name %s is invalid: compose allows A-Z a-z 0-9 . _ - only", strings.TrimSuffix(path[0], "s"), quote(key))
+		if path[0] == "services" {
+			e.Msg += " (and testbed resolves servers by name: use a DNS label)"
+		}
+		return e
+	}
 	e.Msg = "unknown key" + suggestKey(key, knownKeys(path)) + "; compose ignores keys starting with x- (extensions)"
 	return e
 }
@@ -151,6 +160,9 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
+
+// namedSections are the top-level mappings whose keys are names.
+var namedSections = []string{"services", "networks", "volumes", "secrets", "configs", "models"}
 
 // topLevelKeys are the keys a compose file (of any version from 2 on)
 // may hold at the top.

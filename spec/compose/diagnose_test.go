@@ -30,6 +30,8 @@ func TestLoadDiagnostics(t *testing.T) {
 			`F:3:1: field "volume": unknown key (did you mean "volumes"?); compose ignores keys starting with x- (extensions)`},
 		{"unknown key, nothing close", "services:\n  web:\n    image: a/b\n    frobnicate: 1\n", nil,
 			`F:4:5: server "web": field "frobnicate": unknown key; compose ignores keys starting with x- (extensions)`},
+		{"service name", "services:\n  \"web;id\":\n    image: a/b\n", nil,
+			`F:2:3: field "services": service name "web;id" is invalid: compose allows A-Z a-z 0-9 . _ - only (and testbed resolves servers by name: use a DNS label)`},
 		{"wrong type", "services:\n  web:\n    image: a/b\n    ports: 80\n", nil,
 			`F:4:5: server "web": field "ports": must be a list`},
 		{"version 1", "# old style\nweb:\n  image: a/b\n  links: [db]\ndb:\n  image: a/c\n", nil,
