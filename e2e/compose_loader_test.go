@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/internal/testenv"
@@ -46,7 +48,22 @@ func buildFakeApt(t *testing.T, cli *client.Client) {
 	if bytes.Contains(out, []byte(`"error"`)) {
 		t.Fatalf("build %s: %s", fakeAptImage, out)
 	}
-	t.Cleanup(func() { cli.ImageRemove(ctx, fakeAptImage, client.ImageRemoveOptions{PruneChildren: true}) })
+	t.Cleanup(func() {
+		// The label is inherited: images testbed built FROM this one carry
+		// it too. Remove the newest first, so children go before parents.
+		list, err := cli.ImageList(ctx, client.ImageListOptions{All: true, Filters: client.Filters{}.Add("label", "testbed.test=fakeapt")})
+		if err != nil {
+			t.Errorf("list fakeapt images: %v", err)
+			return
+		}
+		items := list.Items
+		sort.Slice(items, func(i, j int) bool { return items[i].Created > items[j].Created })
+		for _, img := range items {
+			if _, err := cli.ImageRemove(ctx, img.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err != nil && !cerrdefs.IsNotFound(err) {
+				t.Errorf("remove image %s: %v", img.ID, err)
+			}
+		}
+	})
 }
 
 // A legacy directory with apt's full package syntax, update and install in
