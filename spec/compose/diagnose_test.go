@@ -3,6 +3,7 @@ package compose
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +94,34 @@ func TestLoadCapturesComposeGoLogs(t *testing.T) {
 	}
 	if unset != 1 || version != 1 {
 		t.Errorf("warnings = %v, want one about SUFFIX and one about version", ws)
+	}
+}
+
+// Loads that run at once each get only their own compose-go warnings.
+func TestLoadCapturesLogsPerLoad(t *testing.T) {
+	const n = 4
+	dirs := make([]string, n)
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+		writeFiles(t, dirs[i], map[string]string{"docker-compose.yml": "services:\n  web:\n    image: a/b\n    hostname: w${VAR_" + string(rune('A'+i)) + "}\n"})
+	}
+	errs := make(chan error, n)
+	for i := range dirs {
+		go func() {
+			_, ws, err := Load(t.Context(), []string{filepath.Join(dirs[i], "docker-compose.yml")}, Options{ProjectName: "t"})
+			switch {
+			case err != nil:
+				errs <- err
+			case len(ws) != 1 || !strings.Contains(ws[0].Msg, `"VAR_`+string(rune('A'+i))+`"`):
+				errs <- fmt.Errorf("load %d: warnings = %v, want one about VAR_%c", i, ws, 'A'+i)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range dirs {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
