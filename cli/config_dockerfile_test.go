@@ -41,6 +41,7 @@ func TestConfigShowsGeneratedDockerfile(t *testing.T) {
 	const want = `    dockerfile
       FROM example/base:1
       LABEL maintainer="QA <qa@example.test>"
+      ARG DEBIAN_FRONTEND=noninteractive
       RUN ["apt-get","install","-y","--","curl"]
       COPY [".testbed/files/0/file","/srv/www/index.html"]
       ENV DB_PASSWORD=******** MODE=prod

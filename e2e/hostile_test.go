@@ -322,7 +322,7 @@ func composeCases() []hostileCase {
 		c("env.K", acceptData, func(v string) obj { return web(obj{"environment": obj{"K": v}}) }),
 		c("env.", "", func(v string) obj { return web(obj{"environment": obj{v: "x"}}) }),
 		c("hostname", "", func(v string) obj { return web(obj{"hostname": v}) }),
-		c("hostname", "", func(v string) obj { return web(obj{"hostname": "web", "domainname": v}) }),
+		c("domainname", "", func(v string) obj { return web(obj{"hostname": "web", "domainname": v}) }),
 		// container_name is replaced by testbed's naming: a name that is no
 		// DNS name is dropped with a warning; compose-go's schema refuses
 		// the rest.

@@ -15,9 +15,12 @@ var ErrInvalid = errors.New("invalid spec")
 // Its text reads like
 //
 //	testbed.yaml:12: server "web": field "ports[1]": port 70000 out of range 1-65535
+//
+// with the column after the line ("testbed.yaml:12:7: ") where it is known.
 type Error struct {
 	File   string // source file; "" when unknown
 	Line   int    // 1-based line in File; 0 when unknown
+	Column int    // 1-based column in Line; 0 when unknown
 	Server string // server name; "" for the testbed as a whole
 	Field  string // field path like "ports[1]" or "ready.http.port"; "" for the whole server
 	Msg    string // what is wrong
@@ -26,6 +29,8 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	switch {
+	case e.File != "" && e.Line > 0 && e.Column > 0:
+		fmt.Fprintf(&b, "%s:%d:%d: ", e.File, e.Line, e.Column)
 	case e.File != "" && e.Line > 0:
 		fmt.Fprintf(&b, "%s:%d: ", e.File, e.Line)
 	case e.File != "":

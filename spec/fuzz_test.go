@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -20,6 +21,9 @@ var fuzzSeeds = []string{
 	"servers:\n  s:\n    build: {context: ., dockerfile: ../x, args: [A=1]}\n    healthcheck: {test: [CMD, x], interval: 1s, retries: 2}\n    timeout: 1h1s\n",
 	"{\"servers\": {\"s\": {\"image\": \"a\", \"env\": {\"K\": \"\\u0000\"}}}}",
 	"servers: {s: {image: a}}\n---\nx: 1\n",
+	"servers:\n  web:\n    image: a\n    env:\n      A: 1\n     B: 2\n",
+	"servers:\n  web: {image: a, command: [a, b\n  db: {image: b}\n",
+	"a:\n\t- b\n",
 }
 
 func FuzzParse(f *testing.F) {
@@ -30,6 +34,11 @@ func FuzzParse(f *testing.F) {
 		tb, err := Parse(data, "fuzz/testbed.yaml")
 		if err != nil {
 			checkAllErrors(t, err)
+			// A YAML error is placed inside the document (or just past its end).
+			var se *Error
+			if errors.As(err, &se) && strings.Contains(se.Msg, "invalid YAML") && se.Line > bytes.Count(data, []byte("\n"))+2 {
+				t.Errorf("YAML error at line %d of a %d-line document: %v", se.Line, bytes.Count(data, []byte("\n"))+1, err)
+			}
 			if tb != nil {
 				t.Errorf("Parse() = %v and a testbed, want nil", err)
 			}

@@ -84,14 +84,14 @@ func parseYAML(data []byte, source string) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: source, Msg: "empty spec: no servers"}
 		}
-		return nil, yamlError(err, source)
+		return nil, YAMLError(err, data, source)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
 		return nil, &Error{File: source, Line: next.Line, Msg: "more than one YAML document"}
 	case !errors.Is(err, io.EOF):
-		return nil, yamlError(err, source)
+		return nil, YAMLError(err, data, source)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, &Error{File: source, Msg: "empty spec: no servers"}

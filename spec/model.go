@@ -71,6 +71,12 @@ type Server struct {
 	Health     *Health           // an engine healthcheck to configure on the container
 	Pull       bool              // the image may be pulled when missing
 
+	// Container details added for compose files; see [Server.FQDN].
+	Domainname string      // DNS domain of the container (compose domainname); Hostname stays short then
+	ExtraHosts []HostEntry // extra lines for the container's /etc/hosts
+	Platform   string      // os/arch[/variant] the image is built and run for; "" means the engine's
+	Resources  *Resources  // limits on memory, CPU and processes; nil means none
+
 	Pos   Pos   // where the server was defined, for messages
 	Lines Lines // source line of each field by path ("ports[1]", "ready.http.port"); may be nil
 }
@@ -82,6 +88,25 @@ type Build struct {
 	Inline     string            // Dockerfile text made by a loader (legacy); wins over Dockerfile
 	BaseImage  string            // the image Inline starts FROM, when a loader knows it (legacy); must exist locally unless pulling is allowed
 	Args       map[string]string // build arguments
+	Target     string            // the stage of a multi-stage Dockerfile to build; "" means the last
+	// ExternalDockerfile is the absolute host path of a Dockerfile that lies
+	// outside Context (compose allows it; Qt's setups share one). The image
+	// builder builds with its text, streamed along with the context, as it
+	// does an Inline one; Dockerfile and Inline are empty then.
+	ExternalDockerfile string
+}
+
+// HostEntry is one line of a container's /etc/hosts (compose extra_hosts).
+type HostEntry struct {
+	Name string // a DNS name
+	IP   string // an IP address, or "host-gateway" (the engine's host address)
+}
+
+// Resources limits what a server's container may use. Zero means no limit.
+type Resources struct {
+	Memory   int64 // bytes
+	NanoCPUs int64 // CPU time in units of 1e-9 CPUs (1.5 CPUs = 1500000000)
+	Pids     int64 // processes
 }
 
 // File is one file or directory copied into a server's image.
@@ -99,6 +124,24 @@ type Port struct {
 	HostIP   string // host address to publish on; "" means 127.0.0.1
 	HostPort int    // fixed host port; 0 lets the engine choose (or --bind-local)
 	Expose   bool   // reachable on the project network only, never published (compose "expose")
+}
+
+// FQDN is the server's full host name: Hostname.Domainname when both are
+// set, Name.Domainname with only a domain, Hostname alone, or else
+// Name.domain (the testbed's domain).
+func (s *Server) FQDN(domain string) string {
+	switch {
+	case s.Hostname != "" && s.Domainname != "":
+		return s.Hostname + "." + s.Domainname
+	case s.Hostname != "":
+		return s.Hostname
+	case s.Domainname != "":
+		return s.Name + "." + s.Domainname
+	}
+	if domain == "" {
+		domain = DefaultDomain
+	}
+	return s.Name + "." + domain
 }
 
 // Key is the port's name in endpoints, like "80/tcp". For a range it names the first port.
@@ -147,6 +190,7 @@ type Volume struct {
 	Source   string // absolute host path, or a volume name
 	Target   string // absolute path in the container
 	ReadOnly bool
+	NoCopy   bool // a named volume is not seeded from the image's content at Target (compose volume.nocopy)
 }
 
 // Health is an engine healthcheck configured on the container.
@@ -154,6 +198,9 @@ type Health struct {
 	Test     []string      // ["CMD", argv...] or ["CMD-SHELL", line] as the engine takes it
 	Interval time.Duration // how often the engine runs it; testbed keeps it short
 	Retries  int
+
+	Timeout     time.Duration // how long one run may take; 0 means the engine's default (30s)
+	StartPeriod time.Duration // failures in this time after start do not count; 0 means none
 }
 
 // Probe says when a server is ready. Exactly one field is set.

@@ -230,7 +230,7 @@ func (v *validator) build(s *Server, b *Build) {
 	}
 	if b.Inline != "" {
 		v.data(s, "build", b.Inline)
-	} else {
+	} else if b.ExternalDockerfile == "" { // an external one: see composeFields
 		df := b.Dockerfile
 		if df == "" {
 			df = "Dockerfile"

@@ -69,6 +69,7 @@ func (v *validator) container(s *Server) {
 	if s.Health != nil {
 		v.health(s, s.Health)
 	}
+	v.composeFields(s)
 }
 
 func (v *validator) volume(s *Server, field string, vol Volume) {

@@ -14,10 +14,10 @@ func TestBadFiles(t *testing.T) {
 		name, body, want string
 	}{
 		// syntax and shape
-		{"yaml syntax", "servers:\n  web: {builtin: http\n", `testbed.yaml:2: invalid YAML: did not find expected ',' or '}'`},
-		{"yaml syntax scanner", "a: 1\nb: 2\nc: d: e\n", `testbed.yaml:3: invalid YAML: mapping values are not allowed in this context`},
-		{"yaml syntax block", "servers:\n  web:\n    image: a\n   x: 1\n", `testbed.yaml:2: invalid YAML: did not find expected key`},
-		{"unknown anchor", "servers: {web: *x}\n", `testbed.yaml: invalid YAML: unknown anchor 'x' referenced`},
+		{"yaml syntax", "servers:\n  web: {builtin: http\n", `testbed.yaml:3: invalid YAML: did not find expected ',' or '}' (parsing a flow mapping that starts on line 2)`},
+		{"yaml syntax scanner", "a: 1\nb: 2\nc: d: e\n", `testbed.yaml:3:5: invalid YAML: mapping values are not allowed in this context`},
+		{"yaml syntax block", "servers:\n  web:\n    image: a\n   x: 1\n", `testbed.yaml:4:4: invalid YAML: did not find expected key (parsing a block mapping that starts on line 2)`},
+		{"unknown anchor", "servers: {web: *x}\n", `testbed.yaml:1:17: invalid YAML: unknown anchor 'x' referenced`},
 		{"empty", "", `testbed.yaml: empty spec: no servers`},
 		{"two documents", "servers: {web: {builtin: http}}\n---\nservers: {}\n", `testbed.yaml:2: more than one YAML document`},
 		{"root list", "- a\n", `testbed.yaml:1: the spec must be a mapping`},

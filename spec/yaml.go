@@ -1,12 +1,17 @@
 package spec
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	yaml4 "go.yaml.in/yaml/v4"
 )
 
 // nodeBudget bounds how many YAML nodes one parse visits, counting every
@@ -392,3 +397,65 @@ func (d *decoder) strMap(n *yaml.Node, at place, allowList bool) map[string]stri
 	}
 	return out
 }
+
+// yamlMarkRE reads go.yaml.in/yaml/v4's syntax errors: an optional context
+// ("while parsing a block mapping at line 2, column 5: ") and the problem's
+// own mark ("line 5, column 6: "), then the problem.
+var yamlMarkRE = regexp.MustCompile(`^yaml: (?:(while [^:]*?) at (?:line (\d+)(?:, column \d+)?|<unknown position>): )?(?:line (\d+)(?:, column (\d+))?: )?(.+)$`)
+
+// YAMLError turns a YAML syntax error of data (read from source) into an
+// [*Error] placed at the offending line and column. go.yaml.in/yaml/v3
+// reports a parser error at the start of the construct it was parsing,
+// which can be far above the mistake; the v4 parser reports both places,
+// so data is parsed again with it to find where the mistake is. The
+// message says where the enclosing construct starts when that is another
+// line. Loaders of every YAML format use it.
+func YAMLError(err error, data []byte, source string) error {
+	if e := yamlErrorV4(data, source); e != nil {
+		return e
+	}
+	return yamlError(err, source)
+}
+
+// yamlErrorV4 places the first syntax error the v4 parser finds in data;
+// nil when it finds none or does not say where.
+func yamlErrorV4(data []byte, source string) *Error {
+	dec := yaml4.NewDecoder(bytes.NewReader(data))
+	var err error
+	for range maxDocuments {
+		var n yaml4.Node
+		if err = dec.Decode(&n); err != nil {
+			break
+		}
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	m := yamlMarkRE.FindStringSubmatch(err.Error())
+	if m == nil || m[3] == "" {
+		return nil
+	}
+	ctxLine, _ := strconv.Atoi(m[2])
+	line, _ := strconv.Atoi(m[3])
+	col, _ := strconv.Atoi(m[4])
+	msg := m[5]
+	if slices.Contains(yamlParserErrors, msg) || strings.HasPrefix(msg, "did not find expected") {
+		// The parser's marks count lines from 0, the scanner's from 1.
+		line++
+		if ctxLine > 0 {
+			ctxLine++
+		}
+	}
+	if line < 1 {
+		return nil
+	}
+	text := "invalid YAML: " + msg
+	if m[1] != "" && ctxLine > 0 && ctxLine != line {
+		text += fmt.Sprintf(" (%s that starts on line %d)", strings.TrimPrefix(m[1], "while "), ctxLine)
+	}
+	return &Error{File: source, Line: line, Column: col, Msg: text}
+}
+
+// maxDocuments bounds how many YAML documents YAMLError reads to find the
+// broken one.
+const maxDocuments = 1024

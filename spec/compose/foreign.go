@@ -150,12 +150,17 @@ func (m *sourceMap) placeForeign(err error, env types.Mapping) error {
 			p.Add(&spec.Error{File: e.file, Line: e.line, Server: e.service, Field: e.field,
 				Msg: fmt.Sprintf("%s %s: %s", what, shown, foreignMsg(perr.Error()))})
 		case fileEntry:
-			if !isPath || !samePath(pe.Path, e.value) {
+			v, serr := template.Substitute(e.value, env.Resolve)
+			if serr != nil || !isPath || !samePath(pe.Path, v) {
 				continue
 			}
 			explained = true
+			shown := quote(e.value)
+			if v != e.value {
+				shown += " (interpolated " + quote(v) + ")"
+			}
 			p.Add(&spec.Error{File: e.file, Line: e.line, Server: e.service, Field: e.field,
-				Msg: fmt.Sprintf("cannot read %s: %s", quote(e.value), foreignMsg(pe.Err.Error()))})
+				Msg: fmt.Sprintf("cannot read %s: %s", shown, foreignMsg(pe.Err.Error()))})
 		}
 	}
 	if !explained {

@@ -16,7 +16,8 @@ import (
 const maxHealthInterval = 500 * time.Millisecond
 
 // health maps healthcheck: the engine runs the test, and the server is
-// ready once the engine reports it healthy.
+// ready once the engine reports it healthy. Timeout and start period are
+// kept; the interval is at most maxHealthInterval.
 func (m *mapper) health(s *spec.Server, svc types.ServiceConfig) {
 	hc := svc.HealthCheck
 	if hc == nil {
@@ -40,6 +41,15 @@ func (m *mapper) health(s *spec.Server, svc types.ServiceConfig) {
 	}
 	if hc.Retries != nil {
 		h.Retries = int(min(*hc.Retries, math.MaxInt32)) // Validate bounds it
+	}
+	if hc.Timeout != nil {
+		h.Timeout = time.Duration(*hc.Timeout)
+	}
+	if hc.StartPeriod != nil {
+		h.StartPeriod = time.Duration(*hc.StartPeriod)
+	}
+	if hc.StartInterval != nil {
+		m.warnf(s.Name, "healthcheck", "healthcheck.start_interval", "ignored: testbed runs the check every %s at most from the start", maxHealthInterval)
 	}
 	s.Health = h
 	s.Ready = &spec.Probe{Health: true}

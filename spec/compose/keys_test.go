@@ -19,6 +19,8 @@ var keyFiles = map[string]string{
 	"app.env":            "FROM_FILE=yes\n",
 	"base.yml":           "services:\n  base:\n    image: example/base:1\n    user: \"1000\"\n    environment: {BASE: \"1\"}\n",
 	"more.yml":           "services:\n  extra:\n    image: example/extra:1\n",
+	"shared/Dockerfile":  "FROM scratch AS base\nFROM base AS dev\n",
+	"token.txt":          "s3cret\n",
 }
 
 func TestLoadKeys(t *testing.T) {
@@ -74,8 +76,8 @@ func TestLoadKeys(t *testing.T) {
 			}
 		}},
 		{"domainname only", "services:\n  web:\n    image: a/b\n    domainname: lab.test\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
-			if s := tb.Server("web"); s.Hostname != "web.lab.test" {
-				t.Errorf("Hostname = %q, want web.lab.test", s.Hostname)
+			if s := tb.Server("web"); s.Hostname != "" || s.Domainname != "lab.test" || s.FQDN("") != "web.lab.test" || !reflect.DeepEqual(s.Aliases, []string{"web.lab.test"}) {
+				t.Errorf("Hostname, Domainname, FQDN, Aliases = %q, %q, %q, %v; want \"\", lab.test, web.lab.test", s.Hostname, s.Domainname, s.FQDN(""), s.Aliases)
 			}
 		}},
 		{"ports", "services:\n  web:\n    image: a/b\n    ports:\n      - \"80\"\n      - \"0.0.0.0:8443:443\"\n      - \"10.0.0.5:53:53/udp\"\n      - \"[::]:8080:8080\"\n      - target: 9000\n        host_ip: 127.0.0.2\n        published: \"19000\"\n      - target: 9001\n        host_ip: \"0::\"\n      - target: 9002\n        host_ip: \"::ffff:0.0.0.0\"\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
@@ -149,9 +151,9 @@ func TestLoadKeys(t *testing.T) {
 				t.Errorf("warnings = %v, want one about the image's HEALTHCHECK", ws)
 			}
 		}},
-		{"healthcheck", "services:\n  web:\n    image: a/b\n    healthcheck:\n      test: /check --quick\n      interval: 30s\n      retries: 5\n      start_period: 5s\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
+		{"healthcheck", "services:\n  web:\n    image: a/b\n    healthcheck:\n      test: /check --quick\n      interval: 30s\n      retries: 5\n      timeout: 3s\n      start_period: 5s\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
 			s := tb.Server("web")
-			want := &spec.Health{Test: []string{"CMD-SHELL", "/check --quick"}, Interval: 500 * time.Millisecond, Retries: 5}
+			want := &spec.Health{Test: []string{"CMD-SHELL", "/check --quick"}, Interval: 500 * time.Millisecond, Retries: 5, Timeout: 3 * time.Second, StartPeriod: 5 * time.Second}
 			if !reflect.DeepEqual(s.Health, want) || s.Ready == nil || !s.Ready.Health {
 				t.Errorf("Health, Ready = %+v, %+v; want %+v and health", s.Health, s.Ready, want)
 			}
@@ -204,6 +206,75 @@ func TestLoadKeys(t *testing.T) {
 				t.Errorf("warnings = %v, want one about version", ws)
 			}
 		}},
+		{"restart warns", "services:\n  web:\n    image: a/b\n    restart: unless-stopped\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
+			if !containsWarning(ws, `docker-compose.yml:4: server "web": restart: "unless-stopped" ignored`) {
+				t.Errorf("warnings = %v, want one placing restart", ws)
+			}
+		}},
+		{"build target and shared dockerfile", "services:\n  web:\n    build:\n      context: ./ctx\n      dockerfile: ${SHARED:-../shared}/Dockerfile\n      target: dev\n      args: {serviceDir: ./web}\n", func(t *testing.T, dir string, tb *spec.Testbed, _ []Warning) {
+			want := &spec.Build{Context: filepath.Join(dir, "ctx"), ExternalDockerfile: filepath.Join(dir, "shared/Dockerfile"), Target: "dev", Args: map[string]string{"serviceDir": "./web"}}
+			if b := tb.Server("web").Build; !reflect.DeepEqual(b, want) {
+				t.Errorf("Build = %+v, want %+v", b, want)
+			}
+		}},
+		{"dockerfile inside context by path", "services:\n  web:\n    build: {context: ., dockerfile: ctx/alt.Dockerfile}\n", func(t *testing.T, dir string, tb *spec.Testbed, _ []Warning) {
+			if b := tb.Server("web").Build; b.Dockerfile != "ctx/alt.Dockerfile" || b.ExternalDockerfile != "" {
+				t.Errorf("Build = %+v, want ctx/alt.Dockerfile inside the context", b)
+			}
+		}},
+		{"extra hosts platform resources", "services:\n  web:\n    image: a/b\n    platform: linux/AMD64\n    extra_hosts: [\"Db.Lab.Test:10.0.0.9\", \"gw=host-gateway\", \"v6.lab.test:[::1]\"]\n    deploy:\n      resources:\n        limits: {cpus: \"1.5\", memory: 128M, pids: 50}\n        reservations: {memory: 16M}\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
+			s := tb.Server("web")
+			hosts := []spec.HostEntry{{Name: "db.lab.test", IP: "10.0.0.9"}, {Name: "gw", IP: "host-gateway"}, {Name: "v6.lab.test", IP: "::1"}}
+			if !reflect.DeepEqual(s.ExtraHosts, hosts) {
+				t.Errorf("ExtraHosts = %v, want %v", s.ExtraHosts, hosts)
+			}
+			if s.Platform != "linux/amd64" {
+				t.Errorf("Platform = %q, want linux/amd64", s.Platform)
+			}
+			if want := (&spec.Resources{Memory: 128 << 20, NanoCPUs: 1500000000, Pids: 50}); !reflect.DeepEqual(s.Resources, want) {
+				t.Errorf("Resources = %+v, want %+v", s.Resources, want)
+			}
+			if !containsWarning(ws, "reservations") {
+				t.Errorf("warnings = %v, want one about reservations", ws)
+			}
+		}},
+		{"old resource keys", "services:\n  web:\n    image: a/b\n    mem_limit: 64m\n    cpus: 0.5\n    pids_limit: 20\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
+			if want := (&spec.Resources{Memory: 64 << 20, NanoCPUs: 500000000, Pids: 20}); !reflect.DeepEqual(tb.Server("web").Resources, want) {
+				t.Errorf("Resources = %+v, want %+v", tb.Server("web").Resources, want)
+			}
+		}},
+		{"nocopy", "services:\n  web:\n    image: a/b\n    volumes:\n      - type: volume\n        source: data\n        target: /data\n        volume: {nocopy: true}\nvolumes:\n  data: {}\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
+			want := []spec.Volume{{Type: "volume", Source: "data", Target: "/data", NoCopy: true}}
+			if v := tb.Server("web").Volumes; !reflect.DeepEqual(v, want) {
+				t.Errorf("Volumes = %+v, want %+v", v, want)
+			}
+		}},
+		{"secrets and configs", "services:\n  web:\n    image: a/b\n    secrets: [token, {source: token, target: api.key}, {source: token, target: /etc/app/key, mode: 0400}]\n    configs: [app, {source: app, target: /etc/app.conf}]\nsecrets:\n  token: {file: ./token.txt}\nconfigs:\n  app: {file: ./conf/app.conf}\n", func(t *testing.T, dir string, tb *spec.Testbed, ws []Warning) {
+			tok, conf := filepath.Join(dir, "token.txt"), filepath.Join(dir, "conf/app.conf")
+			want := []spec.Volume{
+				{Type: "bind", Source: tok, Target: "/run/secrets/token", ReadOnly: true},
+				{Type: "bind", Source: tok, Target: "/run/secrets/api.key", ReadOnly: true},
+				{Type: "bind", Source: tok, Target: "/etc/app/key", ReadOnly: true},
+				{Type: "bind", Source: conf, Target: "/app", ReadOnly: true},
+				{Type: "bind", Source: conf, Target: "/etc/app.conf", ReadOnly: true},
+			}
+			if v := tb.Server("web").Volumes; !reflect.DeepEqual(v, want) {
+				t.Errorf("Volumes = %+v\nwant %+v", v, want)
+			}
+			if !containsWarning(ws, "mode ignored") {
+				t.Errorf("warnings = %v, want one about the mode", ws)
+			}
+		}},
+		{"network_mode bridge", "services:\n  web:\n    image: a/b\n    network_mode: bridge\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
+			if !containsWarning(ws, `network_mode: "bridge" taken as testbed's project network`) {
+				t.Errorf("warnings = %v, want one about network_mode", ws)
+			}
+		}},
+		{"healthcheck start_interval", "services:\n  web:\n    image: a/b\n    healthcheck: {test: [\"CMD\", \"/ok\"], start_interval: 1s}\n", func(t *testing.T, _ string, tb *spec.Testbed, ws []Warning) {
+			if !containsWarning(ws, "healthcheck.start_interval: ignored") {
+				t.Errorf("warnings = %v, want one about start_interval", ws)
+			}
+		}},
 		{"interpolation default", "services:\n  web:\n    image: ${IMG:-example/default:1}\n", func(t *testing.T, _ string, tb *spec.Testbed, _ []Warning) {
 			if img := tb.Server("web").Image; img != "example/default:1" {
 				t.Errorf("Image = %q, want the default", img)
@@ -233,25 +304,29 @@ func TestLoadKeyErrors(t *testing.T) {
 		want    []string // substrings of the error
 	}{
 		{"unsupported keys listed", "services:\n  web:\n    image: a/b\n    privileged: true\n    network_mode: host\n    deploy: {replicas: 2}\n    sysctls: {a: 1}\n", "web",
-			[]string{"docker-compose.yml:2:", "unsupported keys: deploy, network_mode, privileged, sysctls"}},
-		{"unsupported nested keys", "services:\n  web:\n    image: a/b\n    build: {context: ./ctx, target: dev, ssh: [default]}\n    networks:\n      default: {ipv4_address: 10.0.0.2}\n    healthcheck: {test: [\"CMD\", \"x\"]}\n    volumes: [\"./conf:/c:z\"]\n    ports: [{target: 80, x-foo: 1}]\n", "web",
-			[]string{"build.ssh", "build.target", "networks.default.ipv4_address", "volumes[].bind.selinux"}},
+			[]string{"docker-compose.yml:2:", "unsupported keys: deploy.replicas, privileged, sysctls", "docker-compose.yml:5:", "host networking is deliberately not offered"}},
+		{"network_mode service", "services:\n  a: {image: a/b}\n  web:\n    image: a/b\n    network_mode: \"service:a\"\n", "web", []string{"docker-compose.yml:5:", "its own address"}},
+		{"unsupported nested keys", "services:\n  web:\n    image: a/b\n    build: {context: ./ctx, ssh: [default]}\n    networks:\n      default: {ipv4_address: 10.0.0.2}\n    healthcheck: {test: [\"CMD\", \"x\"]}\n    volumes: [\"./conf:/c:z\"]\n    ports: [{target: 80, x-foo: 1}]\n", "web",
+			[]string{"build.ssh", "networks.default.ipv4_address", "volumes[].bind.selinux"}},
 		{"unsupported per service", "services:\n  a:\n    image: a/b\n    privileged: true\n  b:\n    image: a/b\n    pid: host\n", "",
 			[]string{`server "a": unsupported keys: privileged`, `server "b": unsupported keys: pid`}},
-		{"unsupported top level", "services:\n  web: {image: a/b}\nsecrets:\n  s: {file: ./app.env}\n", "",
-			[]string{"unsupported top-level keys: secrets"}},
+		{"unsupported top level", "services:\n  web: {image: a/b}\nsecrets:\n  s: {file: ./app.env, driver: x}\n", "",
+			[]string{"unsupported top-level keys: secrets.s.driver"}},
+		{"secret from the environment", "services:\n  web: {image: a/b, secrets: [s]}\nsecrets:\n  s: {environment: TOKEN}\n", "web", []string{`field "secrets[0]"`, "files only"}},
+		{"secret external", "services:\n  web: {image: a/b, secrets: [s]}\nsecrets:\n  s: {external: true}\n", "web", []string{"external"}},
+		{"secret file missing", "services:\n  web: {image: a/b, secrets: [s]}\nsecrets:\n  s: {file: ./nope}\n", "web", []string{"not an existing regular file"}},
 		{"disabled service not checked", "services:\n  web: {image: a/b}\n  dbg:\n    image: a/b\n    profiles: [debug]\n    privileged: true\n", "ok", nil},
-		{"restart always", "services:\n  web:\n    image: a/b\n    restart: always\n", "web", []string{`docker-compose.yml:4:`, `field "restart"`, `"always"`}},
 		{"service name", "services:\n  web_1:\n    image: a/b\n", "web_1", []string{"not a DNS label"}},
 		{"remote build context", "services:\n  web:\n    build: https://example.test/repo.git\n", "web", []string{"offline"}},
 		{"missing build context", "services:\n  web:\n    build: ./nope\n", "web", []string{"not an existing directory"}},
-		{"dockerfile outside context", "services:\n  web:\n    build: {context: ./ctx, dockerfile: /etc/passwd}\n", "web", []string{"outside the build context"}},
+		{"dockerfile outside context missing", "services:\n  web:\n    build: {context: ./ctx, dockerfile: ../nope/Dockerfile}\n", "web", []string{`field "build.dockerfile"`, "outside the build context"}},
 		{"bind source missing", "services:\n  web:\n    image: a/b\n    volumes: [\"./nope:/x\"]\n", "web", []string{`field "volumes[0]"`, "does not exist"}},
 		{"external volume", "services:\n  web:\n    image: a/b\n    volumes: [\"data:/x\"]\nvolumes:\n  data: {external: true}\n", "", []string{"external"}},
 		{"published range for one port", "services:\n  web:\n    image: a/b\n    ports: [\"8000-8010:80\"]\n", "web", []string{"range of host ports"}},
 		{"huge port range", "services:\n  web:\n    image: a/b\n    ports: [\"127.0.0.1:1-65535:1-65535/udp\"]\n", "web", []string{"docker-compose.yml:4:", `field "ports[0]"`, "more than 1000 ports"}},
 		{"huge expose range", "services:\n  web:\n    image: a/b\n    expose: [\"1-2000\"]\n", "web", []string{`field "expose[0]"`, "more than 1000 ports"}},
 		{"sctp", "services:\n  web:\n    image: a/b\n    ports: [\"80/sctp\"]\n", "web", []string{"sctp"}},
+		{"link alias names two servers", "services:\n  a: {image: a/b}\n  b: {image: a/b}\n  web:\n    image: a/b\n    links: [\"a:db\"]\n  app:\n    image: a/b\n    external_links:\n      - b:db\n", "app", []string{"docker-compose.yml:10:", `field "external_links[0]"`, "network-wide"}},
 		{"external link unknown", "services:\n  web:\n    image: a/b\n    external_links: [\"elsewhere:db\"]\n", "web", []string{`field "external_links[0]"`, `"elsewhere"`}},
 		{"healthcheck without test", "services:\n  web:\n    image: a/b\n    healthcheck: {interval: 1s}\n", "web", []string{"without a test"}},
 		{"healthcheck bare CMD", "services:\n  web:\n    image: a/b\n    healthcheck: {test: [\"CMD\"]}\n", "web", []string{"healthcheck.test"}},
@@ -299,7 +374,7 @@ func TestHostileValues(t *testing.T) {
 		want string // substring of the error
 	}{
 		{"hostname", "    hostname: \"www;id\"\n", "hostname"},
-		{"domainname", "    domainname: \"lab.test/../x\"\n", "hostname"},
+		{"domainname", "    domainname: \"lab.test/../x\"\n", "domainname"},
 		{"alias", "    networks: {default: {aliases: [\"a b\"]}}\n", "alias"},
 		{"user", "    user: \"root;id\"\n", "user"},
 		{"working_dir", "    working_dir: \"srv\"\n", "working_dir"},

@@ -57,11 +57,23 @@ func Load(ctx context.Context, paths []string, opts Options) (tb *spec.Testbed, 
 	if err != nil {
 		return nil, nil, err
 	}
-	project, found, err := loadProject(ctx, abs, opts, src)
-	if err != nil {
+	if err := src.checkV1(abs); err != nil {
 		return nil, nil, err
 	}
+	var (
+		project *types.Project
+		found   []finding
+	)
+	logged := captureLogs(func() { project, found, err = loadProject(ctx, abs, opts, src) })
+	warnings = src.logWarnings(logged, abs[0])
+	if err != nil {
+		return nil, warnings, err
+	}
+	if len(project.Services) == 0 {
+		return nil, warnings, profileHint(project, abs[0])
+	}
 	m := &mapper{project: project, opts: opts, src: src, first: abs[0]}
+	m.p.warnings = warnings
 	tb = m.testbed(found)
 	if err := m.p.Err(); err != nil {
 		return nil, m.p.warnings, err
@@ -111,6 +123,12 @@ func loadProject(ctx context.Context, paths []string, opts Options, src *sourceM
 			return nil, nil, ctx.Err()
 		}
 		if placed := src.placeForeign(err, po.Environment); placed != nil {
+			return nil, nil, placed
+		}
+		if placed := src.placeRequired(err, po.Environment); placed != nil {
+			return nil, nil, placed
+		}
+		if placed := src.placeSchema(err); placed != nil {
 			return nil, nil, placed
 		}
 		e := &spec.Error{Msg: "compose: " + foreignMsg(err.Error())}

@@ -47,28 +47,28 @@ func TestLoadNetworkLab(t *testing.T) {
 		"web": {
 			Image:    image,
 			Command:  []string{"/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/srv/www"},
-			Hostname: "www.example.test",
-			Ports:    []spec.Port{{Port: 80, Proto: "tcp", HostIP: "127.0.0.1"}},
+			Hostname: "www", Domainname: "example.test",
+			Ports: []spec.Port{{Port: 80, Proto: "tcp", HostIP: "127.0.0.1"}},
 			// FQDN, container_name, and the proxy's external_links alias.
 			Aliases: []string{"www.example.test", "lab-web", "origin.example.test"},
 			Volumes: []spec.Volume{{Type: "bind", Source: filepath.Join(lab, "web/htdocs"), Target: "/srv/www", ReadOnly: true}},
-			Health:  &spec.Health{Test: wget("http://127.0.0.1/index.html"), Interval: 500 * time.Millisecond, Retries: 30},
+			Health:  &spec.Health{Test: wget("http://127.0.0.1/index.html"), Interval: 500 * time.Millisecond, Retries: 30, Timeout: 2 * time.Second},
 			Ready:   &spec.Probe{Health: true},
 			CapDrop: []string{"ALL"},
 		},
 		"files": {
 			Image:    image,
 			Command:  []string{"/bin/busybox", "httpd", "-f", "-p", "8021", "-h", "/srv/files"},
-			Hostname: "files.example.test",
-			Ports:    []spec.Port{{Port: 8021, Proto: "tcp", Expose: true}},
-			Aliases:  []string{"files.example.test", "ftp"}, // ftp: the client's link alias
-			Volumes:  []spec.Volume{{Type: "bind", Source: filepath.Join(lab, "files/pub"), Target: "/srv/files", ReadOnly: true}},
-			CapDrop:  []string{"ALL"},
+			Hostname: "files", Domainname: "example.test",
+			Ports:   []spec.Port{{Port: 8021, Proto: "tcp", Expose: true}},
+			Aliases: []string{"files.example.test", "ftp"}, // ftp: the client's link alias
+			Volumes: []spec.Volume{{Type: "bind", Source: filepath.Join(lab, "files/pub"), Target: "/srv/files", ReadOnly: true}},
+			CapDrop: []string{"ALL"},
 		},
 		"proxy": {
-			Image:     image,
-			Command:   []string{"/bin/busybox", "httpd", "-f", "-p", "3128", "-h", "/etc/proxy"},
-			Hostname:  "proxy.example.test",
+			Image:    image,
+			Command:  []string{"/bin/busybox", "httpd", "-f", "-p", "3128", "-h", "/etc/proxy"},
+			Hostname: "proxy", Domainname: "example.test",
 			Ports:     []spec.Port{{Port: 3128, Proto: "tcp", HostIP: "127.0.0.1"}},
 			Aliases:   []string{"proxy.example.test"},
 			Volumes:   []spec.Volume{{Type: "bind", Source: filepath.Join(lab, "proxy/conf"), Target: "/etc/proxy", ReadOnly: true}},
@@ -80,7 +80,7 @@ func TestLoadNetworkLab(t *testing.T) {
 		"client": {
 			Image:    image,
 			Command:  []string{"/bin/busybox", "sleep", "3600"},
-			Hostname: "client.example.test",
+			Hostname: "client", Domainname: "example.test",
 			Env: map[string]string{"PROXY_URL": "http://proxy.example.test:3128", "NO_PROXY": "localhost",
 				"CLIENT_MODE": "lab", "CLIENT_RETRIES": "3"},
 			Aliases: []string{"client.example.test", "tester"},
@@ -146,8 +146,8 @@ func TestLoadNetworkLabOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h := tb.Server("web").Hostname; h != "www.lab.test" {
-			t.Errorf("web hostname = %q, want www.lab.test", h)
+		if h := tb.Server("web").FQDN(""); h != "www.lab.test" {
+			t.Errorf("web FQDN = %q, want www.lab.test", h)
 		}
 	})
 	t.Run("env files", func(t *testing.T) {

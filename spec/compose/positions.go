@@ -33,6 +33,14 @@ type sourceMap struct {
 	order    []string      // services in the order they first appear
 	top      map[string]at // top-level keys
 	entries  []entry       // values compose-go may refuse without saying where
+	docs     []yamlDoc     // the YAML documents, to find keys compose-go names by path
+	vars     []varRef      // every variable the files use, where
+}
+
+// yamlDoc is one YAML document of a compose file.
+type yamlDoc struct {
+	file string
+	root *yaml.Node
 }
 
 // maxFileSize bounds one compose file.
@@ -64,14 +72,16 @@ func readSources(paths []string) (*sourceMap, error) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			var v any
-			if err == nil {
-				err = doc.Decode(&v) // expands aliases, with yaml's own limits
-			}
 			if err != nil {
+				return nil, spec.YAMLError(err, data, file)
+			}
+			var v any
+			if err := doc.Decode(&v); err != nil { // expands aliases, with yaml's own limits
 				return nil, &spec.Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 			}
 			if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+				m.docs = append(m.docs, yamlDoc{file, doc.Content[0]})
+				m.scanVars(file, doc.Content[0])
 				if err := m.scanDocument(file, doc.Content[0]); err != nil {
 					return nil, err
 				}

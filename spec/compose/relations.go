@@ -50,7 +50,7 @@ func (m *mapper) relations(tb *spec.Testbed) {
 				m.errorf(s.Name, "links", fmt.Sprintf("links[%d]", i), "no service %s in this project", quote(target))
 				continue
 			}
-			addAlias(t, alias)
+			m.linkAlias(tb, s.Name, "links", i, len(svc.Links), t, alias)
 		}
 		for i, l := range svc.ExternalLinks {
 			target, alias, _ := strings.Cut(l, ":")
@@ -60,7 +60,7 @@ func (m *mapper) relations(tb *spec.Testbed) {
 					"%s is neither a service nor a container_name of this project: testbed runs only the project's own servers", quote(target))
 				continue
 			}
-			addAlias(t, alias)
+			m.linkAlias(tb, s.Name, "external_links", i, len(svc.ExternalLinks), t, alias)
 		}
 		m.dependencies(tb, s, svc)
 	}
@@ -97,4 +97,25 @@ func (m *mapper) dependencies(tb *spec.Testbed, s *spec.Server, svc types.Servic
 		}
 		s.DependsOn = append(s.DependsOn, spec.Dependency{Name: name, Condition: cond})
 	}
+}
+
+// linkAlias gives target the alias a link of service names. Link aliases
+// are network-wide in testbed (every server resolves them, and they are in
+// the target's TLS certificate), where compose scopes them to the linking
+// container: testbed's network has DNS aliases only, never legacy links.
+// So one alias cannot name two servers: that is an error at the link.
+func (m *mapper) linkAlias(tb *spec.Testbed, service, key string, i, n int, target *spec.Server, alias string) {
+	alias = strings.ToLower(alias)
+	if alias == "" || alias == target.Name || slices.Contains(target.Aliases, alias) {
+		return
+	}
+	for _, o := range tb.Servers {
+		if o != target && (o.Name == alias || slices.Contains(o.Aliases, alias)) {
+			a := m.src.item(service, key, i, n, m.first)
+			m.p.Add(&spec.Error{File: a.file, Line: a.line, Server: service, Field: fmt.Sprintf("%s[%d]", key, i),
+				Msg: fmt.Sprintf("alias %s already names server %s: testbed's link aliases are network-wide, so one alias cannot name two servers", quote(alias), quote(o.Name))})
+			return
+		}
+	}
+	addAlias(target, alias)
 }

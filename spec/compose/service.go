@@ -16,11 +16,12 @@ import (
 // so validation messages about a server point at the compose line.
 var nativeField = map[string]string{
 	"image": "image", "build": "build", "command": "command", "entrypoint": "entrypoint",
-	"environment": "env", "env_file": "env", "hostname": "hostname", "domainname": "hostname",
+	"environment": "env", "env_file": "env", "hostname": "hostname", "domainname": "domainname",
 	"ports": "ports", "networks": "aliases", "depends_on": "depends_on",
 	"healthcheck": "healthcheck", "cap_add": "cap_add", "cap_drop": "cap_drop", "user": "user",
 	"working_dir": "working_dir", "read_only": "read_only", "tmpfs": "tmpfs", "volumes": "volumes",
-	"labels": "labels",
+	"labels": "labels", "extra_hosts": "extra_hosts", "platform": "platform", "deploy": "resources",
+	"mem_limit": "resources", "cpus": "resources", "pids_limit": "resources",
 }
 
 // server maps one service, except what refers to other services (see
@@ -72,8 +73,13 @@ func (m *mapper) server(name string) *spec.Server {
 	switch svc.Restart {
 	case "", types.RestartPolicyNo:
 	default:
-		m.errorf(name, "restart", "restart", "restart %s is not supported: testbed servers live for one run; use \"no\"", quote(svc.Restart))
+		m.warnf(name, "restart", "restart", "%s ignored: testbed servers live for one run and are never restarted", quote(svc.Restart))
 	}
+	m.networkMode(s, svc)
+	m.extraHosts(s, svc)
+	m.platform(s, svc)
+	m.resources(s, svc)
+	m.secrets(s, svc)
 	return s
 }
 
@@ -96,19 +102,28 @@ func (m *mapper) image(s *spec.Server, svc types.ServiceConfig) {
 		m.errorf(s.Name, "build", "build.context", "build context %s is not an existing directory", quote(ctxDir))
 		return
 	}
-	build := &spec.Build{Context: ctxDir, Inline: b.DockerfileInline}
+	build := &spec.Build{Context: ctxDir, Inline: b.DockerfileInline, Target: b.Target}
 	if b.DockerfileInline == "" {
 		df := b.Dockerfile
-		if filepath.IsAbs(df) {
-			rel, err := filepath.Rel(ctxDir, df)
-			if err != nil || !filepath.IsLocal(rel) {
-				m.errorf(s.Name, "build", "build.dockerfile", "dockerfile %s is outside the build context %s", quote(df), quote(ctxDir))
+		if df != "" && !filepath.IsAbs(df) {
+			df = filepath.Join(ctxDir, df) // compose resolves it against the context
+		}
+		rel, err := filepath.Rel(ctxDir, df)
+		switch {
+		case df == "":
+		case err == nil && filepath.IsLocal(rel):
+			if rel != "Dockerfile" {
+				build.Dockerfile = filepath.ToSlash(rel)
+			}
+		default:
+			// Outside the context, as Qt's shared Dockerfile: compose sends
+			// it along with the context; so does testbed's image builder.
+			st, err := os.Stat(df)
+			if err != nil || !st.Mode().IsRegular() {
+				m.errorf(s.Name, "build", "build.dockerfile", "dockerfile %s (outside the build context %s) is not an existing regular file", quote(df), quote(ctxDir))
 				return
 			}
-			df = rel
-		}
-		if df != "Dockerfile" {
-			build.Dockerfile = df
+			build.ExternalDockerfile = df
 		}
 	}
 	for k, v := range b.Args {
@@ -123,23 +138,17 @@ func (m *mapper) image(s *spec.Server, svc types.ServiceConfig) {
 	s.Build = build
 }
 
-// hostname maps hostname and domainname to the container's host name, which
-// also becomes a network alias so other servers reach it by that name.
+// hostname maps hostname and domainname as compose does: the container's
+// host name stays short and the domain is set apart (hostname prints
+// "www", hostname -f "www.lab.test"). The full name also becomes a network
+// alias, so other servers reach the server by it.
 func (m *mapper) hostname(s *spec.Server, svc types.ServiceConfig) {
 	host, domain := strings.ToLower(svc.Hostname), strings.ToLower(svc.DomainName)
-	var fqdn string
-	switch {
-	case host != "" && domain != "":
-		fqdn = host + "." + domain
-	case host != "":
-		fqdn = host
-	case domain != "":
-		fqdn = s.Name + "." + domain
-	default:
+	if host == "" && domain == "" {
 		return
 	}
-	s.Hostname = fqdn
-	addAlias(s, fqdn)
+	s.Hostname, s.Domainname = host, domain
+	addAlias(s, s.FQDN(""))
 }
 
 // networks takes the aliases of every network: testbed has one project

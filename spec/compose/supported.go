@@ -14,7 +14,7 @@ import (
 // as errors.
 var serviceKeys = []string{
 	"name", "profiles", "image",
-	"build", "build.context", "build.dockerfile", "build.dockerfile_inline", "build.args", "build.args.*",
+	"build", "build.context", "build.dockerfile", "build.dockerfile_inline", "build.args", "build.args.*", "build.target",
 	"command", "entrypoint",
 	"environment", "environment.*", "env_file", "env_file.[].path", "env_file.[].required", "env_file.[].format",
 	"hostname", "domainname",
@@ -28,14 +28,22 @@ var serviceKeys = []string{
 	"healthcheck.start_period", "healthcheck.start_interval", "healthcheck.disable",
 	"cap_add", "cap_drop", "user", "working_dir", "read_only", "tmpfs",
 	"volumes", "volumes.[].type", "volumes.[].source", "volumes.[].target", "volumes.[].read_only",
-	"volumes.[].bind", "volumes.[].bind.create_host_path", "volumes.[].volume",
+	"volumes.[].bind", "volumes.[].bind.create_host_path", "volumes.[].volume", "volumes.[].volume.nocopy",
 	"volumes.[].tmpfs", "volumes.[].tmpfs.size", "volumes.[].tmpfs.mode",
 	"labels", "labels.*", "label_file",
-	"restart",
+	"restart", "network_mode", "extra_hosts", "extra_hosts.*", "platform",
+	"mem_limit", "cpus", "pids_limit",
+	"deploy", "deploy.resources", "deploy.resources.limits", "deploy.resources.limits.cpus",
+	"deploy.resources.limits.memory", "deploy.resources.limits.pids",
+	"deploy.resources.reservations", "deploy.resources.reservations.cpus", "deploy.resources.reservations.memory",
+	"secrets", "secrets.[].source", "secrets.[].target", "secrets.[].uid", "secrets.[].gid", "secrets.[].mode",
+	"configs", "configs.[].source", "configs.[].target", "configs.[].uid", "configs.[].gid", "configs.[].mode",
 }
 
 // topKeys are the top-level attributes testbed takes.
-var topKeys = []string{"name", "services", "services.*", "volumes", "volumes.*", "volumes.*.name"}
+var topKeys = []string{"name", "services", "services.*", "volumes", "volumes.*", "volumes.*.name",
+	"secrets", "secrets.*", "secrets.*.file", "secrets.*.name", "secrets.*.external", "secrets.*.environment",
+	"configs", "configs.*", "configs.*.file", "configs.*.name", "configs.*.external", "configs.*.environment", "configs.*.content"}
 
 // harmlessKeys are service attributes testbed ignores with a warning: they
 // change nothing a test can observe through testbed, or testbed replaces
@@ -51,12 +59,9 @@ var harmlessKeys = map[string]string{
 	"stdin_open":        "ignored",
 	"init":              "ignored",
 	"pull_policy":       "ignored: images must exist locally unless pulling is allowed (--pull)",
-	"mem_limit":         "ignored: testbed sets no resource limits",
-	"mem_reservation":   "ignored: testbed sets no resource limits",
-	"memswap_limit":     "ignored: testbed sets no resource limits",
-	"cpus":              "ignored: testbed sets no resource limits",
-	"cpu_shares":        "ignored: testbed sets no resource limits",
-	"pids_limit":        "ignored: testbed sets no resource limits",
+	"mem_reservation":   "ignored: testbed sets limits only (mem_limit, cpus, pids_limit, deploy.resources.limits)",
+	"memswap_limit":     "ignored: testbed sets limits only (mem_limit, cpus, pids_limit, deploy.resources.limits)",
+	"cpu_shares":        "ignored: testbed sets limits only (mem_limit, cpus, pids_limit, deploy.resources.limits)",
 }
 
 // supportedPaths lists every attribute path testbed takes, for compose-go's

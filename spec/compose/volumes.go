@@ -34,7 +34,11 @@ func (m *mapper) volumes(s *spec.Server, svc types.ServiceConfig) {
 				}
 			}
 			// Source "" is an anonymous volume.
-			s.Volumes = append(s.Volumes, spec.Volume{Type: spec.VolumeVolume, Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
+			vol := spec.Volume{Type: spec.VolumeVolume, Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly}
+			if v.Volume != nil {
+				vol.NoCopy = v.Volume.NoCopy
+			}
+			s.Volumes = append(s.Volumes, vol)
 		case types.VolumeTypeTmpfs:
 			t := v.Target
 			opts := ""

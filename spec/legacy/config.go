@@ -26,16 +26,20 @@ const (
 	keyPort       = "port"
 	keyEnsure     = "ensure"
 	keyModule     = "module"
+	keyDomain     = "domain" // testbed extension: the DNS domain of every server (base file only)
 )
 
 // knownKeys lists the keys in the order messages show them.
 var knownKeys = []string{keyVersion, keyImage, keyMaintainer, keyUpdate, keyInstall, keyCopy,
-	keyBuild, keyLink, keyBackend, keyPort, keyEnsure, keyModule}
+	keyBuild, keyLink, keyBackend, keyPort, keyEnsure, keyModule, keyDomain}
 
 // serverOnly reports whether key may appear only in a server's own file.
 func serverOnly(key string) bool {
 	return key == keyLink || key == keyBackend || key == keyModule
 }
+
+// baseOnly reports whether key may appear only in the base file.
+func baseOnly(key string) bool { return key == keyDomain }
 
 // maxMaintainer bounds the maintainer label's length.
 const maxMaintainer = 512
@@ -46,8 +50,11 @@ const maxPackageName = 255
 var (
 	// tagRE is an image tag, as in ubuntu:<version>.
 	tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	// debPackageRE is a Debian package name.
-	debPackageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+	// aptPackageRE is what apt-get install takes for one package: a Debian
+	// package name, optionally ":ARCH", then optionally "=VERSION" (an
+	// epoch, upstream version and revision) or "/RELEASE". None of these
+	// characters means anything to a shell, and none starts an option.
+	aptPackageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9][a-z0-9-]*)?(=([0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~_-]*|/[A-Za-z0-9][A-Za-z0-9.+~_-]*)?$`)
 )
 
 // config is one config.json, decoded and checked on its own; links are
@@ -67,6 +74,7 @@ type config struct {
 	ports          []int    // nil when absent
 	ensure         []string // argument words; nil when absent
 	module         string
+	domain         string // "" when absent
 }
 
 // parseConfig decodes and checks one config.json. server is the name used in
@@ -113,10 +121,24 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 			add(key, key, "allowed in a server's config.json only, not in the base file")
 			continue
 		}
+		if server != "" && baseOnly(key) {
+			add(key, key, "allowed in the base config.json only: every server is in the one domain")
+			continue
+		}
 		if _, err := decode(raw); errors.Is(err, errNull) {
 			continue // null: as if absent
 		}
 		switch key {
+		case keyDomain:
+			d, err := stringValue(raw, false)
+			switch {
+			case err != nil:
+				add(key, key, "%v", err)
+			case !spec.IsDNSName(d):
+				add(key, key, "%s is not a lowercase DNS name like test-net.example.test", quote(d))
+			default:
+				c.domain = d
+			}
 		case keyVersion:
 			s, err := stringValue(raw, true)
 			switch {
@@ -238,7 +260,7 @@ func parseConfig(file string, data []byte, server string) (*config, error) {
 }
 
 // packages reads "install": a space-separated string or a list, split into
-// words, each a Debian package name.
+// words, each what apt-get install takes: NAME[:ARCH][=VERSION|/RELEASE].
 func packages(raw json.RawMessage) ([]string, error) {
 	items, _, err := stringList(raw)
 	if err != nil {
@@ -253,8 +275,8 @@ func packages(raw json.RawMessage) ([]string, error) {
 			if len(w) > maxPackageName {
 				return nil, errors.New("package " + quote(w) + " is longer than " + strconv.Itoa(maxPackageName) + " bytes; install takes package names only")
 			}
-			if !debPackageRE.MatchString(w) {
-				return nil, errors.New("package " + quote(w) + " is not a Debian package name (^[a-z0-9][a-z0-9+.-]+$); install takes package names only")
+			if !aptPackageRE.MatchString(w) {
+				return nil, errors.New("package " + quote(w) + " is not a Debian package name NAME[:ARCH][=VERSION|/RELEASE] (NAME is [a-z0-9][a-z0-9+.-]+); install takes package names only")
 			}
 			if !slices.Contains(out, w) {
 				out = append(out, w)

@@ -18,10 +18,18 @@
 //	image                 (testbed extension) a full base image reference, used instead of
 //	                      ubuntu:<version>; a file may not set both
 //	maintainer            the image label "maintainer"
-//	update                true: RUN ["apt-get","update"]
-//	install               package names, a space-separated string or a list; each must be a
-//	                      Debian package name (^[a-z0-9][a-z0-9+.-]+$); they are installed
-//	                      with RUN ["apt-get","install","-y","--",names...], never a shell
+//	update                true: apt's package lists are updated before install, in the same
+//	                      RUN (one layer, so the lists are never older than the install)
+//	install               packages, a space-separated string or a list; each is what apt-get
+//	                      install takes: NAME[:ARCH][=VERSION|/RELEASE], NAME a Debian package
+//	                      name (^[a-z0-9][a-z0-9+.-]+$), like "curl=7.81.0-1ubuntu1.15",
+//	                      "libssl3:amd64", "tzdata/jammy-updates". They are installed with
+//	                      RUN ["apt-get","install","-y","--",packages...]; with update,
+//	                      RUN ["/bin/sh","-c","apt-get update && exec apt-get install -y -- \"$@\"","sh",packages...]
+//	                      (a constant script: the packages are its arguments, never script
+//	                      text). Either runs with the build argument
+//	                      DEBIAN_FRONTEND=noninteractive, so no debconf prompt stalls the
+//	                      build (it is not in the running server's environment)
 //	copy                  [{src, dst, mode}]: files (or directories) copied into the image
 //	                      through the build context, byte-exact; mode is octal digits as a
 //	                      string or number ("640", "0640", 755); dst ending in "/" means
@@ -42,10 +50,13 @@
 //	                      "-c", "60"] run in the server (words split on white space, or a
 //	                      list taken word for word; never a shell), retried until the timeout
 //	module                the server's name (default: the folder name); a DNS label
+//	domain                (testbed extension, base file only) the DNS domain every server is
+//	                      named in (<server>.<domain>), default testbed.test; the Qt setups
+//	                      use "test-net.qt.local"
 //
 // The base file may set version, image, maintainer, update, install, copy,
-// docker_build_command, port and ensure; link, backend and module belong to
-// servers only. A server's version, image, maintainer, update, port and
+// docker_build_command, port, ensure and domain; link, backend and module
+// belong to servers only, domain to the base file only. A server's version, image, maintainer, update, port and
 // ensure replace the base file's; install, copy and docker_build_command
 // add to it, the base file's first (a server's copy to the same dst
 // replaces the base file's). Unknown keys and duplicate keys are errors.

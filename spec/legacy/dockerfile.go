@@ -17,7 +17,7 @@ type recipe struct {
 }
 
 // dockerfile writes the recipe as Dockerfile text. Package installs use the
-// exec form, so no shell ever sees a package name; the build lines follow
+// exec form, so no shell ever parses a package name; the build lines follow
 // verbatim. Files are not here: the image builder adds them through the
 // build context where the FilesMarker line stands, so the copied files exist
 // before the build lines run, as in the old scripts.
@@ -27,10 +27,21 @@ func (r recipe) dockerfile() string {
 	if r.maintainer != "" {
 		b.WriteString("LABEL maintainer=" + dockerQuote(r.maintainer) + "\n")
 	}
-	if r.update {
-		b.WriteString(execForm("RUN", "apt-get", "update"))
+	if r.update || len(r.install) > 0 {
+		// A build argument, not ENV: no debconf prompt can stall the build,
+		// and the running server's environment stays the image's own.
+		b.WriteString("ARG DEBIAN_FRONTEND=noninteractive\n")
 	}
-	if len(r.install) > 0 {
+	switch {
+	case r.update && len(r.install) > 0:
+		// One layer, so the package lists are never older than the
+		// install that uses them. The shell runs testbed's constant script
+		// only; the package names reach apt-get as arguments ("$@"), never
+		// as script text.
+		b.WriteString(execForm("RUN", append([]string{"/bin/sh", "-c", updateInstallScript, "sh"}, r.install...)...))
+	case r.update:
+		b.WriteString(execForm("RUN", "apt-get", "update"))
+	case len(r.install) > 0:
 		b.WriteString(execForm("RUN", append([]string{"apt-get", "install", "-y", "--"}, r.install...)...))
 	}
 	b.WriteString(image.FilesMarker + "\n")
@@ -40,10 +51,17 @@ func (r recipe) dockerfile() string {
 	return b.String()
 }
 
+// updateInstallScript updates apt's lists and installs the packages given
+// as its arguments, in one RUN.
+const updateInstallScript = `apt-get update && exec apt-get install -y -- "$@"`
+
 // execForm writes an instruction in JSON (exec) form.
 func execForm(instr string, argv ...string) string {
-	j, _ := json.Marshal(argv) // strings always marshal
-	return instr + " " + string(j) + "\n"
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "&&" stays readable; the builder reads JSON either way
+	_ = enc.Encode(argv)     // strings always marshal; Encode ends with a newline
+	return instr + " " + b.String()
 }
 
 // dockerQuote writes s as a double-quoted Dockerfile word: inside double

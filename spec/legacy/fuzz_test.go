@@ -22,6 +22,8 @@ func FuzzLegacyConfig(f *testing.F) {
 		`{"version": "1", "docker_build_command": ["RUN [\"true\"]", "FROM x", "ADD http://x /x"]}`,
 		`{"version": "1", "link": ["other"], "backend": "other", "port": [80, "443"], "ensure": "web -v"}`,
 		`{"version": "1", "install": "curl; rm -rf / $(id) ` + "`id`" + `"}`,
+		`{"version": "1", "update": true, "install": "curl=7.81.0-1 libssl3:amd64 tzdata/jammy-updates vim=2:8.2-1 a=$(id) b:\"c"}`,
+		`{"version": "1", "update": true, "install": ["libc6:i386=2.35-0ubuntu3", "x/y"], "domain": "lab.test"}`,
 		`{"version": "1", "module": "Web", "bogus": null}`,
 		`{"version": "1",, }`,
 		"{\"version\": \"1\", \"docker_build_command\": \"RUN x\\nFROM y\"}",
@@ -64,7 +66,13 @@ func FuzzLegacyConfig(f *testing.F) {
 	})
 }
 
-var packageLineRE = regexp.MustCompile(`^RUN \["apt-get","install","-y","--"(,"[a-z0-9][a-z0-9+.-]+")+\]$`)
+// packageLineRE and updateInstallRE are the only forms an install line
+// takes: package words (NAME[:ARCH][=VERSION|/RELEASE]) as exec-form
+// arguments, after "--" or after testbed's constant script.
+var (
+	packageLineRE   = regexp.MustCompile(`^RUN \["apt-get","install","-y","--"(,"[a-z0-9][a-z0-9+.:=/~_-]+")+\]$`)
+	updateInstallRE = regexp.MustCompile(`^RUN \["/bin/sh","-c","apt-get update && exec apt-get install -y -- \\"\$@\\"","sh"(,"[a-z0-9][a-z0-9+.:=/~_-]+")+\]$`)
+)
 
 // checkSafeServer checks what Load promises of an accepted server.
 func checkSafeServer(t *testing.T, s *spec.Server) {
@@ -93,7 +101,7 @@ func checkSafeServer(t *testing.T, s *spec.Server) {
 				t.Errorf("server %s: ADD of a URL %q", s.Name, l)
 			}
 		case "RUN":
-			if strings.Contains(l, `"apt-get","install"`) && !packageLineRE.MatchString(l) {
+			if strings.Contains(l, "apt-get") && strings.Contains(l, "install") && !packageLineRE.MatchString(l) && !updateInstallRE.MatchString(l) {
 				t.Errorf("server %s: install line %q holds something other than package names", s.Name, l)
 			}
 		}

@@ -94,6 +94,12 @@ func Load(dir string) (*spec.Testbed, error) {
 	}
 
 	tb := &spec.Testbed{Domain: spec.DefaultDomain, Source: abs, Format: spec.FormatLegacy}
+	if base.domain != "" {
+		tb.Domain = base.domain
+		if line, ok := base.lines[keyDomain]; ok {
+			tb.Lines = spec.Lines{"domain": line}
+		}
+	}
 	for _, e := range servers {
 		s := server(e.name, e.dir, base, e.cfg)
 		if s.Build.BaseImage == "" {

@@ -184,7 +184,21 @@ func TestLoadKeys(t *testing.T) {
 			}
 		}},
 		{"update and install", `{"version": "1", "install": "ca-certificates"}`, `{"update": true, "install": ["curl libc6", "g++", "ca-certificates"]}`, func(t *testing.T, s *spec.Server) {
-			want := "FROM ubuntu:1\nRUN [\"apt-get\",\"update\"]\nRUN [\"apt-get\",\"install\",\"-y\",\"--\",\"ca-certificates\",\"curl\",\"libc6\",\"g++\"]\n# testbed: files\n"
+			want := "FROM ubuntu:1\nARG DEBIAN_FRONTEND=noninteractive\n" +
+				`RUN ["/bin/sh","-c","apt-get update && exec apt-get install -y -- \"$@\"","sh","ca-certificates","curl","libc6","g++"]` + "\n# testbed: files\n"
+			if s.Build.Inline != want {
+				t.Errorf("Inline = %q, want %q", s.Build.Inline, want)
+			}
+		}},
+		{"install only", ``, `{"version": "1", "install": "curl=7.81.0-1ubuntu1.15 libssl3:amd64 tzdata/jammy-updates libc6:i386=2.35-0ubuntu3 vim=2:8.2.3995-1ubuntu2"}`, func(t *testing.T, s *spec.Server) {
+			want := "FROM ubuntu:1\nARG DEBIAN_FRONTEND=noninteractive\n" +
+				`RUN ["apt-get","install","-y","--","curl=7.81.0-1ubuntu1.15","libssl3:amd64","tzdata/jammy-updates","libc6:i386=2.35-0ubuntu3","vim=2:8.2.3995-1ubuntu2"]` + "\n# testbed: files\n"
+			if s.Build.Inline != want {
+				t.Errorf("Inline = %q, want %q", s.Build.Inline, want)
+			}
+		}},
+		{"update only", ``, `{"version": "1", "update": true}`, func(t *testing.T, s *spec.Server) {
+			want := "FROM ubuntu:1\nARG DEBIAN_FRONTEND=noninteractive\nRUN [\"apt-get\",\"update\"]\n# testbed: files\n"
 			if s.Build.Inline != want {
 				t.Errorf("Inline = %q, want %q", s.Build.Inline, want)
 			}
@@ -287,6 +301,12 @@ func TestLoadErrors(t *testing.T) {
 		{"install uppercase", ``, `{"version": "1", "install": "Curl"}`, "install", []string{`"Curl"`}},
 		{"install base", `{"version": "1", "install": "x>y"}`, `{}`, "install", []string{`"x>y"`}},
 		{"install number", ``, `{"version": "1", "install": 5}`, "install", []string{"want a string"}},
+		{"install version and release", ``, `{"version": "1", "install": "a=1/b"}`, "install", []string{`"a=1/b"`}},
+		{"install version with a space trick", ``, `{"version": "1", "install": "a=$(id)"}`, "install", []string{`"a=$(id)"`}},
+		{"install empty version", ``, `{"version": "1", "install": "a="}`, "install", []string{`"a="`}},
+		{"install arch option", ``, `{"version": "1", "install": "a:-o"}`, "install", []string{`"a:-o"`}},
+		{"domain in a server file", `{"version": "1"}`, `{"domain": "lab.test"}`, "domain", []string{"base config.json only"}},
+		{"domain not a name", `{"version": "1", "domain": "Lab Test"}`, `{}`, "domain", []string{`"Lab Test" is not a lowercase DNS name`}},
 		{"unknown keys", ``, `{"version": "1", "expose": 1, "cmd": "x"}`, "", []string{`unknown keys "expose", "cmd"`, "known: version"}},
 		{"unknown copy key", ``, `{"version": "1", "copy": [{"src": "a.txt", "dst": "/a", "owner": "root"}]}`, "copy[0]", []string{`unknown keys "owner"`}},
 		{"duplicate key", ``, `{"version": "1", "version": "2"}`, "version", []string{"duplicate key"}},
@@ -522,4 +542,27 @@ func TestLoadDirectory(t *testing.T) {
 			t.Errorf("Load() error = %v, want too large", err)
 		}
 	})
+}
+
+// The base file's domain names every server's domain; a backend's alias
+// is in it, as the old script's Qt setups (test-net.qt.local) expect.
+func TestLoadDomain(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"config.json":         "{\n  \"version\": \"22.04\",\n  \"domain\": \"test-net.qt.local\"\n}",
+		"apache2/config.json": `{"port": 80}`,
+		"squid/config.json":   `{"port": 3128, "backend": "apache2"}`,
+	})
+	tb, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Domain != "test-net.qt.local" || tb.Lines.Find("domain") != 3 {
+		t.Errorf("Domain = %q (line %d), want test-net.qt.local on line 3", tb.Domain, tb.Lines.Find("domain"))
+	}
+	if a := tb.Server("apache2").Aliases; len(a) != 1 || a[0] != "apache2.test-net.qt.local" {
+		t.Errorf("apache2 Aliases = %v, want [apache2.test-net.qt.local]", a)
+	}
+	if err := tb.Validate(nil); err != nil {
+		t.Errorf("Validate() = %v", err)
+	}
 }
