@@ -181,13 +181,10 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	st := &Step{
 		Server:    s,
 		Container: ContainerName(p.Project, s.Name),
-		Hostname:  fqdn,
+		Hostname:  s.FQDN(p.Domain),
 		Env:       map[string]string{},
 		Timeout:   s.Timeout,
 		Labels:    map[string]string{},
-	}
-	if s.Hostname != "" {
-		st.Hostname = s.Hostname
 	}
 	if st.Timeout == 0 {
 		st.Timeout = spec.DefaultTimeout
