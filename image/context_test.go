@@ -29,7 +29,11 @@ type entry struct {
 func entries(t *testing.T, c *Context) map[string]entry {
 	t.Helper()
 	out := map[string]entry{}
-	tr := tar.NewReader(bytes.NewReader(c.Tar))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
