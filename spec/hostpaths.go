@@ -130,10 +130,10 @@ func (v *validator) tree(s *Server, field, root string, context bool, dockerfile
 		return
 	}
 	err = buildtree.Walk(r, buildtree.Options{Context: context, Keep: dockerfile}, func(string, string, fs.DirEntry) error { return nil })
+	var le *buildtree.LinkError
 	switch {
-	case errors.Is(err, buildtree.ErrLinkOutside):
-		p := strings.TrimSuffix(err.Error(), ": "+buildtree.ErrLinkOutside.Error())
-		v.errorf(s, field, "symbolic link %s leaves %s (a link may only point, by a relative path, inside the copied tree)", Quote(p), Quote(root))
+	case errors.As(err, &le):
+		v.errorf(s, field, "symbolic link %s leaves %s (a link may only point, by a relative path, inside the copied tree)", Quote(le.Rel), Quote(root))
 	case err != nil:
 		v.errorf(s, field, "read %s: %s", Quote(root), pathErrText(err))
 	}

@@ -2,10 +2,12 @@ package spec
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -158,7 +160,7 @@ func (v *validator) dockerfile(s *Server, field string, r io.Reader) {
 	line := 0
 	for sc.Scan() {
 		line++
-		if msg := labelInstruction(sc.Text()); msg != "" {
+		if msg := instructionProblem(sc.Text()); msg != "" {
 			v.errorf(s, field, "Dockerfile line %d: %s", line, msg)
 		}
 	}
@@ -169,17 +171,47 @@ func (v *validator) dockerfile(s *Server, field string, r io.Reader) {
 	}
 }
 
-// labelInstruction returns why a Dockerfile line sets a label in testbed's
-// namespace, or "".
-func labelInstruction(line string) string {
+// instructionProblem returns why validation refuses a Dockerfile line, or
+// "": a LABEL in testbed's namespace, or a COPY or ADD source that leaves
+// the build context (the builder would fail only after the engine was
+// touched).
+func instructionProblem(line string) string {
 	f := strings.Fields(line)
-	if len(f) < 2 || !strings.EqualFold(f[0], "LABEL") {
+	if len(f) < 2 {
 		return ""
 	}
-	for _, w := range f[1:] {
-		k := strings.Trim(strings.SplitN(w, "=", 2)[0], `"'`)
-		if strings.HasPrefix(strings.ToLower(k), "testbed.") {
-			return "LABEL keys starting with \"testbed.\" are testbed's own"
+	switch strings.ToUpper(f[0]) {
+	case "LABEL":
+		for _, w := range f[1:] {
+			k := strings.Trim(strings.SplitN(w, "=", 2)[0], `"'`)
+			if strings.HasPrefix(strings.ToLower(k), "testbed.") {
+				return "LABEL keys starting with \"testbed.\" are testbed's own"
+			}
+		}
+	case "COPY", "ADD":
+		args := f[1:]
+		rest := strings.TrimSpace(line[len(f[0]):])
+		for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+			rest = strings.TrimSpace(strings.TrimPrefix(rest, args[0]))
+			args = args[1:]
+		}
+		if strings.HasPrefix(rest, "[") {
+			var list []string
+			if json.Unmarshal([]byte(rest), &list) != nil {
+				return ""
+			}
+			args = list
+		}
+		if len(args) < 2 {
+			return ""
+		}
+		for _, a := range args[:len(args)-1] {
+			if strings.Contains(a, "://") {
+				continue // a URL (ADD): not a context path
+			}
+			if r := path.Clean(a); r == ".." || strings.HasPrefix(r, "../") {
+				return fmt.Sprintf("%s source %s leaves the build context", strings.ToUpper(f[0]), Quote(a))
+			}
 		}
 	}
 	return ""

@@ -114,12 +114,10 @@ func (v *validator) volume(s *Server, field string, vol Volume) {
 	case VolumeBind:
 		if vol.Source == "" {
 			v.errorf(s, field+".source", "bind mount needs a source")
+		} else if msg := hostPlace(vol.Source); msg != "" && !v.t.AllowHostMounts {
+			v.errorf(s, field+".source", "bind mount of %s (set allow_host_mounts: true to allow it)", msg)
 		} else if msg := checkHostPath(vol.Source, false); msg != "" {
 			v.errorf(s, field+".source", "source %s", msg)
-		} else if !v.t.AllowHostMounts {
-			if msg := hostPlace(vol.Source); msg != "" {
-				v.errorf(s, field+".source", "bind mount of %s (set allow_host_mounts: true to allow it)", msg)
-			}
 		}
 	case VolumeVolume:
 		if vol.Source != "" && !isVolumeName(vol.Source) {

@@ -18,8 +18,21 @@ import (
 // Dockerfile and the spec's files into; a walk leaves the user's copy out.
 const Reserved = ".testbed"
 
-// ErrLinkOutside is wrapped by the error for a link that leaves its tree.
+// ErrLinkOutside is matched (errors.Is) by a [*LinkError].
 var ErrLinkOutside = errors.New("symbolic link leaves the copied tree")
+
+// LinkError is a symbolic link that leaves the tree it is copied with.
+type LinkError struct {
+	Path string // host path of the link
+	Rel  string // its slash-separated path in the tree
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("symbolic link %s leaves the copied tree (a link may only point, by a relative path, inside it)", e.Path)
+}
+
+// Is reports whether target is [ErrLinkOutside].
+func (e *LinkError) Is(target error) bool { return target == ErrLinkOutside }
 
 // WalkFunc is called for each entry kept: p is its host path, rel its
 // slash-separated path in the tree ("." for the root), d its entry (a link
@@ -78,8 +91,7 @@ func Walk(root string, o Options, fn WalkFunc) error {
 	})
 }
 
-// CheckLink returns an error wrapping [ErrLinkOutside], naming the link's
-// host path p, unless the link at rel (slash-separated, inside its tree)
+// CheckLink returns a [*LinkError] unless the link at rel (slash-separated, inside its tree)
 // has a relative target that stays inside the tree. An absolute target
 // always leaves it: inside the image it would name something else.
 func CheckLink(p, rel string) error {
@@ -89,7 +101,7 @@ func CheckLink(p, rel string) error {
 	}
 	target = filepath.ToSlash(target)
 	if path.IsAbs(target) || !LinkInside(rel, target) {
-		return fmt.Errorf("%s: %w", p, ErrLinkOutside)
+		return &LinkError{Path: p, Rel: rel}
 	}
 	return nil
 }
