@@ -29,14 +29,15 @@ import (
 const IdleTrimDelay = 2 * time.Second
 
 type serveFlags struct {
-	listen      string
-	ports       []string
-	sets        []string
-	tlsCert     string
-	tlsKey      string
-	allowDomain string
-	allowNames  []string
-	allowNets   []string
+	listen       string
+	ports        []string
+	sets         []string
+	tlsCert      string
+	tlsKey       string
+	allowDomain  string
+	allowNames   []string
+	allowNets    []string
+	allowNetwork string
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -71,6 +72,7 @@ with --allow-name or inside --allow-domain, and addresses inside --allow-net
 	fl.StringVar(&f.allowDomain, "allow-domain", "", "proxy/socks: names in this domain are testbed destinations")
 	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
 	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
+	fl.StringVar(&f.allowNetwork, "allow-network", "", "proxy/socks: the engine network whose containers (by reverse DNS) are the only destinations; the gateway is refused")
 	return cmd
 }
 
@@ -192,7 +194,7 @@ func (a *app) serveTLS(f serveFlags) (*tls.Config, func(), error) {
 }
 
 func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
-	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames}
+	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames, Network: f.allowNetwork}
 	for _, n := range f.allowNets {
 		if n == "local" {
 			nets, err := hostnet.LocalNets()
@@ -200,6 +202,9 @@ func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
 				return nil, err
 			}
 			p.Nets = append(p.Nets, nets...)
+			if gw, err := hostnet.DefaultGateway(); err == nil {
+				p.Deny = append(p.Deny, gw)
+			}
 			continue
 		}
 		pfx, err := netip.ParsePrefix(n)

@@ -218,7 +218,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 			}
 		}
 		st.Options = opts
-		st.Command = builtinCommand(k, opts, tb, p.Domain, o.Container)
+		st.Command = builtinCommand(k, opts, p.Domain, p.Network, o.Container)
 	} else {
 		st.Command = s.Command
 		if st.Probe == nil {
@@ -250,7 +250,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 }
 
 // builtinCommand is the argv after the image's entrypoint (`testbed`).
-func builtinCommand(k *catalog.Kind, opts map[string]string, tb *spec.Testbed, domain string, container bool) []string {
+func builtinCommand(k *catalog.Kind, opts map[string]string, domain, network string, container bool) []string {
 	cmd := []string{"serve", k.Name}
 	names := make([]string, 0, len(opts))
 	for n := range opts {
@@ -263,13 +263,9 @@ func builtinCommand(k *catalog.Kind, opts map[string]string, tb *spec.Testbed, d
 		}
 	}
 	if container {
-		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local")
-		for _, s := range tb.Servers {
-			cmd = append(cmd, "--allow-name", s.Name)
-			for _, a := range s.Aliases {
-				cmd = append(cmd, "--allow-name", a)
-			}
-		}
+		// O(1) per server: the proxy and socks servers resolve names at
+		// connect time and dial only containers of the project network.
+		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local", "--allow-network", network)
 	}
 	return cmd
 }
