@@ -35,9 +35,11 @@ type Policy struct {
 	// share, and makes the policy decide by address alone: any DNS name may
 	// be resolved (the engine's DNS answers for the network's aliases), and
 	// an address inside Nets is dialled only if the engine's DNS names it
-	// "<container>.<Network>" in reverse, which it does for the network's
-	// containers and nothing else: not the gateway (the host), not other
-	// machines on the subnet. The allow-list of every server is then O(1).
+	// "<Network>-<server>.<Network>" in reverse: it names the network's
+	// containers so and nothing else (not the gateway, which is the host,
+	// nor other machines on the subnet), and the project's containers are
+	// called <project>-<server> on the network <project>. The allow-list
+	// of every server is then O(1).
 	Network string
 	// Deny are addresses never dialled even inside Nets (the gateways).
 	Deny []netip.Addr
@@ -212,7 +214,7 @@ func (p *Policy) isEdge(ip netip.Addr) bool {
 }
 
 // isMember asks the resolver for ip's reverse names and reports whether
-// one is "<container>.<Network>".
+// one is "<Network>-<server>.<Network>".
 func (p *Policy) isMember(ctx context.Context, ip netip.Addr) bool {
 	r := p.Resolver
 	if r == nil {
@@ -222,10 +224,10 @@ func (p *Policy) isMember(ctx context.Context, ip netip.Addr) bool {
 	if err != nil {
 		return false
 	}
-	suffix := "." + normalName(p.Network)
+	nw := normalName(p.Network)
 	for _, n := range names {
-		n = normalName(n)
-		if strings.HasSuffix(n, suffix) && len(n) > len(suffix) {
+		container, ok := strings.CutSuffix(normalName(n), "."+nw)
+		if ok && strings.HasPrefix(container, nw+"-") && !strings.Contains(container, ".") {
 			return true
 		}
 	}
