@@ -301,3 +301,34 @@ func TestSymlinksAtConfig(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigRedactsByValue: `config` (text and --json) masks a URL
+// password in any variable, the value of a lower-case *pass* variable
+// wherever it appears, and --password= / --password x arguments.
+func TestConfigRedactsByValue(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := native(`servers:
+  app:
+    image: a
+    env:
+      DATABASE_URL: "postgres://app:url-secret-1@db:5432/x"
+      db_pass: lower-secret-2
+      ECHO: "copy of lower-secret-2"
+    command: [app, --password=argv-secret-3, --token, argv-secret-4]
+`)(t, dir)
+	for _, args := range [][]string{{"config"}, {"config", "--json"}} {
+		r := runInProcess(append([]string{"-p", "redact", "--driver", "local", "--state-dir", t.TempDir(), "-f", path}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v = exit %d\n%s", args, r.code, r.err)
+		}
+		for _, secret := range []string{"url-secret-1", "lower-secret-2", "argv-secret-3", "argv-secret-4"} {
+			if strings.Contains(r.out, secret) {
+				t.Errorf("%v prints %s:\n%s", args, secret, r.out)
+			}
+		}
+		if !strings.Contains(r.out, "postgres://app:********@db:5432/x") {
+			t.Errorf("%v does not show the masked URL:\n%s", args, r.out)
+		}
+	}
+}
