@@ -203,8 +203,12 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 		if st.Probe == nil && k.Ready != nil {
 			st.Probe = onPorts(k.Ready(opts), ports)
 		}
-		if o.Container && k.DataPorts > 0 {
-			data, err := dataPorts(k.DataPorts, o)
+		nData, err := k.DataPortCount(opts)
+		if err != nil {
+			return nil, err
+		}
+		if o.Container && nData > 0 {
+			data, err := dataPorts(nData, o)
 			if err != nil {
 				return nil, err
 			}

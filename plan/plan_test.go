@@ -94,7 +94,8 @@ func TestRedaction(t *testing.T) {
 }
 
 func TestReassignDataPorts(t *testing.T) {
-	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
+	// pasv-count sets how many data ports the ftp kind gets (32 by default).
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp", Options: map[string]string{"pasv-count": "4"}}}}
 	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true,
 		FreePorts: func(n int) ([]int, error) { return []int{21000, 21001, 21002, 21003}[:n], nil }})
 	if err != nil {
@@ -203,5 +204,20 @@ func TestBuiltinProbesBuild(t *testing.T) {
 	}
 	if len(p.Steps()) != len(cat.Names()) {
 		t.Errorf("default testbed has %d servers, the catalogue %d kinds", len(p.Steps()), len(cat.Names()))
+	}
+}
+
+func TestDefaultDataPorts(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
+	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true, BindLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := p.Step("ftp").DataPortCount(); n != 32 {
+		t.Errorf("DataPortCount() = %d, want 32", n)
+	}
+	tb.Servers[0].Options = map[string]string{"pasv-count": "0"}
+	if _, err := New(tb, catalog.New(), Options{Project: "p", Container: true, BindLocal: true}); err == nil {
+		t.Errorf("New() with pasv-count=0 = nil error, want one")
 	}
 }
