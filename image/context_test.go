@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/testbed-dev/testbed/internal/buildtree"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -153,5 +154,45 @@ func TestContextCapAndStream(t *testing.T) {
 	t.Setenv(MaxContextEnv, "lots")
 	if _, err := NewContext(src); err == nil || !strings.Contains(err.Error(), MaxContextEnv) {
 		t.Errorf("NewContext() with a bad %s = %v", MaxContextEnv, err)
+	}
+}
+
+// A link inside the copied tree is kept as a link; one that leaves it
+// stops NewContext with its path.
+func TestContextLinks(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ctx/Dockerfile"), "FROM base:1\n", 0o644)
+	writeFile(t, filepath.Join(dir, "ctx/sub/real.txt"), "x", 0o644)
+	if err := os.Symlink("sub/real.txt", filepath.Join(dir, "ctx/in")); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Build: &spec.Build{Context: filepath.Join(dir, "ctx")}}
+	c, err := NewContext(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	found := false
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if h.Name == "in" {
+			found = h.Typeflag == tar.TypeSymlink && h.Linkname == "sub/real.txt"
+		}
+	}
+	if !found {
+		t.Errorf("link in the tree not kept as a link")
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "ctx/out")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewContext(src); !errors.Is(err, buildtree.ErrLinkOutside) || !strings.Contains(err.Error(), "ctx/out") {
+		t.Errorf("NewContext() with a link to /etc/passwd = %v, want ErrLinkOutside naming it", err)
 	}
 }
