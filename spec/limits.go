@@ -171,6 +171,18 @@ func (v *validator) dockerfile(s *Server, field string, r io.Reader) {
 	}
 }
 
+// CheckDockerfileLine returns why validation refuses one Dockerfile line,
+// or "": longer than MaxDockerfileLine, a LABEL in testbed's namespace, a
+// COPY or ADD source that leaves the context. Loaders that take
+// Dockerfile lines (legacy docker_build_command) refuse them with it, in
+// the same words.
+func CheckDockerfileLine(line string) string {
+	if len(line) > MaxDockerfileLine {
+		return TooLong("Dockerfile line", len(line), MaxDockerfileLine)
+	}
+	return instructionProblem(line)
+}
+
 // instructionProblem returns why validation refuses a Dockerfile line, or
 // "": a LABEL in testbed's namespace, or a COPY or ADD source that leaves
 // the build context (the builder would fail only after the engine was

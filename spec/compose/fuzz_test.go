@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/testbed-dev/testbed/spec"
@@ -30,6 +31,8 @@ func FuzzCompose(f *testing.F) {
 		"include: [other.yml]\nservices: {}\n",
 		"services:\n  web:\n    image: a/b\n    ports: [\"x:y:z:w\", \"${P:-1}:80\"]\n    volumes: [\"\"]\n    env_file: [nope.env]\n    label_file: nope\n",
 		"services:\n  web:\n    image: [a\n",
+		"x-testbed: {allow_host_mounts: true}\nservices:\n  web: {image: a/b, cap_add: [ALL], volumes: [\"/var/run/docker.sock:/s\", \"/:/h\"], labels: {testbed.kept: \"1\"}}\n",
+		"services:\n  web: {image: a/b, command: [" + strings.Repeat("a", spec.MaxArg+1) + "], ports: [\"1000-2000:1000-2000\"]}\n",
 		"",
 	} {
 		f.Add([]byte(seed))
