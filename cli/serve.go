@@ -54,7 +54,10 @@ a throwaway CA and prints where its PEM is.
 
 The proxy and socks kinds connect only to testbed destinations: names given
 with --allow-name or inside --allow-domain, and addresses inside --allow-net
-(CIDR, or "local" for the networks of this machine's interfaces).`,
+(CIDR, or "local" for the networks of this machine's interfaces, without the
+gateway). With --allow-network NAME (in containers) any name may be resolved
+but only containers of the engine network NAME called NAME-<server> are
+dialled.`,
 		Example: `  testbed serve http --listen 127.0.0.1 --port 80/tcp=8080 --port 443/tcp=8443
   testbed serve echo --listen 127.0.0.1 --port 7/tcp=0 --port 7/udp=0
   testbed serve ftp --set user=me --set password=secret --port 21/tcp=2121`,
