@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/testbed-dev/testbed/spec"
@@ -63,6 +64,9 @@ type Kind struct {
 	// (FTP passive mode). In containers they are published with host port ==
 	// container port, and the kind is told them through its options.
 	DataPorts int
+	// DataPortsOption names the option that overrides DataPorts ("" for
+	// none); see [Kind.DataPortCount].
+	DataPortsOption string
 	// Ready is the probe that tells a client would succeed.
 	Ready func(opts map[string]string) *spec.Probe
 	// Run serves on env's listeners until ctx is done or a listener fails.
@@ -142,6 +146,23 @@ func (k *Kind) ResolveOptions(given map[string]string) (map[string]string, error
 			strings.Join(unknown, ", "), k.Name, strings.Join(k.optionNames(), ", "))
 	}
 	return out, nil
+}
+
+// MaxDataPorts bounds a kind's data ports (spec.MaxServerPorts).
+const MaxDataPorts = spec.MaxServerPorts
+
+// DataPortCount is how many data ports the kind gets with opts: the value
+// of its DataPortsOption when set, else DataPorts.
+func (k *Kind) DataPortCount(opts map[string]string) (int, error) {
+	v := strings.TrimSpace(opts[k.DataPortsOption])
+	if k.DataPortsOption == "" || v == "" {
+		return k.DataPorts, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxDataPorts {
+		return 0, fmt.Errorf("option %s=%q: want a number of ports 1-%d", k.DataPortsOption, v, MaxDataPorts)
+	}
+	return n, nil
 }
 
 // SecretOption reports whether the option's value must be redacted.

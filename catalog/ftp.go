@@ -36,6 +36,7 @@ func ftpKind() *Kind {
 			{Name: "password", Default: ftpd.DefaultPassword, Help: "that user's password", Secret: true},
 			{Name: "anonymous", Default: "true", Help: `allow "anonymous" and "ftp" with any password`},
 			{Name: "pasv-ports", Default: "", Help: `passive data ports, "30000-30009" or "30000,30001"; empty = any free port`},
+			{Name: "pasv-count", Default: "", Help: "how many passive data ports to publish in containers (1-256); empty = 32"},
 			{Name: "pasv-host", Default: "", Help: "IPv4 address named in PASV replies to public-clients (e.g. 127.0.0.1)"},
 			{Name: "public-clients", Default: "", Help: "comma-separated CIDRs of clients told pasv-host; others get the server's own address"},
 			{Name: "root", Default: "", Help: "directory to lay the tree out in; empty = a temporary directory"},
@@ -43,12 +44,15 @@ func ftpKind() *Kind {
 		// Passive data ports, published host port == container port. A port
 		// is busy only from the PASV/EPSV reply until the transfer command
 		// accepts the data connection (the listener closes then, and the
-		// next one may bind the same port while the transfer runs), and the
-		// server rotates through them: 4 let 4 sessions be in that window at
-		// once. Every published port costs the engine a userland proxy and
-		// its iptables rules, about 15 ms to start and 55 ms to remove here,
-		// so 10 made up and down slower for no client's benefit.
-		DataPorts: 4,
+		// next one may bind the same port while the transfer runs), the
+		// server rotates through them, and a session that finds them all
+		// busy waits for one (ftpd.DefaultPassiveWait) rather than answering 425.
+		// 32 let 32 sessions be in that window at once: 50 concurrent
+		// clients listing and downloading see no 425. Every published port
+		// costs the engine a userland proxy and its iptables rules at up
+		// and down; pasv-count trades that against concurrency.
+		DataPorts:       32,
+		DataPortsOption: "pasv-count",
 		Ready: func(map[string]string) *spec.Probe {
 			return &spec.Probe{Banner: &spec.BannerProbe{Port: 21, Expect: "^220 "}}
 		},

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/internal/redact"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/probe"
 	"github.com/testbed-dev/testbed/project"
@@ -43,15 +47,25 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 			if err != nil {
 				return err
 			}
+			// Everything printed goes through the spec's redactor: secret
+			// values are masked wherever they appear, not only under
+			// their own names.
+			red := specRedactor(l.Testbed, p)
 			if asJSON {
-				return a.printJSON(planJSON(l, p, dockerfiles))
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(planJSON(l, p, dockerfiles)); err != nil {
+					return err
+				}
+				_, err := io.WriteString(a.io.Out, red.String(buf.String()))
+				return err
 			}
 			src := l.Testbed.Source
 			if src == "" {
 				src = "(built-in default testbed)"
 			}
-			fmt.Fprintf(a.io.Out, "spec: %s (%s)\n", src, l.Testbed.Format)
-			fmt.Fprint(a.io.Out, withDockerfiles(p, dockerfiles))
+			fmt.Fprint(a.io.Out, red.String(fmt.Sprintf("spec: %s (%s)\n", src, l.Testbed.Format)+withDockerfiles(p, dockerfiles)))
 			return nil
 		},
 	}
@@ -263,4 +277,18 @@ func valueEnd(s string, i int, quote byte) int {
 		i++
 	}
 	return len(s)
+}
+
+// specRedactor masks the spec's secrets and the plan's secret option
+// values (defaults included) in config's output.
+func specRedactor(tb *spec.Testbed, p *plan.Plan) *redact.Redactor {
+	var extra []string
+	for _, st := range p.Steps() {
+		for name, v := range st.Options {
+			if st.Kind != nil && st.Kind.SecretOption(name) {
+				extra = append(extra, v)
+			}
+		}
+	}
+	return redact.FromSpec(tb, extra...)
 }

@@ -29,14 +29,15 @@ import (
 const IdleTrimDelay = 2 * time.Second
 
 type serveFlags struct {
-	listen      string
-	ports       []string
-	sets        []string
-	tlsCert     string
-	tlsKey      string
-	allowDomain string
-	allowNames  []string
-	allowNets   []string
+	listen       string
+	ports        []string
+	sets         []string
+	tlsCert      string
+	tlsKey       string
+	allowDomain  string
+	allowNames   []string
+	allowNets    []string
+	allowNetwork string
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -53,7 +54,10 @@ a throwaway CA and prints where its PEM is.
 
 The proxy and socks kinds connect only to testbed destinations: names given
 with --allow-name or inside --allow-domain, and addresses inside --allow-net
-(CIDR, or "local" for the networks of this machine's interfaces).`,
+(CIDR, or "local" for the networks of this machine's interfaces, without the
+gateway). With --allow-network NAME (in containers) any name may be resolved
+but only containers of the engine network NAME called NAME-<server> are
+dialled.`,
 		Example: `  testbed serve http --listen 127.0.0.1 --port 80/tcp=8080 --port 443/tcp=8443
   testbed serve echo --listen 127.0.0.1 --port 7/tcp=0 --port 7/udp=0
   testbed serve ftp --set user=me --set password=secret --port 21/tcp=2121`,
@@ -71,6 +75,7 @@ with --allow-name or inside --allow-domain, and addresses inside --allow-net
 	fl.StringVar(&f.allowDomain, "allow-domain", "", "proxy/socks: names in this domain are testbed destinations")
 	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
 	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
+	fl.StringVar(&f.allowNetwork, "allow-network", "", "proxy/socks: the engine network whose containers (by reverse DNS) are the only destinations; the gateway is refused")
 	return cmd
 }
 
@@ -192,7 +197,7 @@ func (a *app) serveTLS(f serveFlags) (*tls.Config, func(), error) {
 }
 
 func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
-	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames}
+	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames, Network: f.allowNetwork}
 	for _, n := range f.allowNets {
 		if n == "local" {
 			nets, err := hostnet.LocalNets()
@@ -200,6 +205,9 @@ func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
 				return nil, err
 			}
 			p.Nets = append(p.Nets, nets...)
+			if gw, err := hostnet.DefaultGateway(); err == nil {
+				p.Deny = append(p.Deny, gw)
+			}
 			continue
 		}
 		pfx, err := netip.ParsePrefix(n)

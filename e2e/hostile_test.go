@@ -51,6 +51,8 @@ var payloads = []payload{
 const (
 	acceptData = "semicolon and subst backtick quotes newline dotdot long cyrillic"
 	acceptText = "semicolon and subst backtick quotes dotdot long cyrillic"
+	// option and label values: text of at most spec.MaxOption bytes
+	acceptOption = "semicolon and subst backtick quotes dotdot cyrillic"
 	// regexps: valid expressions on one line, of bounded length
 	acceptRegexp = "semicolon and subst backtick quotes dotdot cyrillic"
 )
@@ -93,7 +95,7 @@ func nativeFields() []struct {
 		{"domain", "", "", "", func(v string) obj { o := web(nil); o["domain"] = v; return o }},
 		{"", "", "invalid server name", "", func(v string) obj { return obj{"servers": obj{v: obj{"image": img}}} }},
 		{"builtin", "web", "", "", func(v string) obj { return obj{"servers": obj{"web": obj{"builtin": v}}} }},
-		{"options.user", "web", "", acceptText, func(v string) obj {
+		{"options.user", "web", "", acceptOption, func(v string) obj {
 			return obj{"servers": obj{"web": obj{"builtin": "http", "options": obj{"user": v}}}}
 		}},
 		{"options.", "web", "", "", func(v string) obj {
@@ -155,7 +157,7 @@ func nativeFields() []struct {
 		{"volumes[0].source", "web", "", "", func(v string) obj {
 			return web(obj{"volumes": []any{obj{"source": v, "target": "/x"}}})
 		}},
-		{"labels.k", "web", "", acceptText, func(v string) obj { return web(obj{"labels": obj{"k": v}}) }},
+		{"labels.k", "web", "", acceptOption, func(v string) obj { return web(obj{"labels": obj{"k": v}}) }},
 		{"labels.", "web", "", "", func(v string) obj { return web(obj{"labels": obj{v: "x"}}) }},
 		// The test is kept as the engine takes it, with "CMD" first.
 		{"healthcheck.test[2]", "web", "", acceptData, func(v string) obj {
@@ -346,7 +348,7 @@ func composeCases() []hostileCase {
 		c("working_dir", "", func(v string) obj { return web(obj{"working_dir": v}) }),
 		c("tmpfs[0]", "", func(v string) obj { return web(obj{"tmpfs": []any{v}}) }),
 		c("cap_add[0]", "", func(v string) obj { return web(obj{"cap_add": []any{v}}) }),
-		c("labels.k", acceptText, func(v string) obj { return web(obj{"labels": obj{"k": v}}) }),
+		c("labels.k", acceptOption, func(v string) obj { return web(obj{"labels": obj{"k": v}}) }),
 		c("labels.", "", func(v string) obj { return web(obj{"labels": obj{v: "x"}}) }),
 		c("healthcheck.test[2]", acceptData, func(v string) obj {
 			return web(obj{"healthcheck": obj{"test": []any{"CMD", "check", v}}})

@@ -1,9 +1,14 @@
 package image
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"io"
+	"strconv"
+
 	"errors"
 	"fmt"
+	"github.com/testbed-dev/testbed/internal/buildtree"
 	"io/fs"
 	"os"
 	"path"
@@ -16,11 +21,38 @@ import (
 
 // reserved is the folder of the context that testbed writes its own
 // Dockerfile and the spec's files into.
-const reserved = ".testbed"
+const reserved = buildtree.Reserved
 
 // FilesMarker, a line of a generated Dockerfile, is where the COPY lines of
 // the spec's files go; without it they are appended.
 const FilesMarker = "# testbed: files"
+
+// DefaultMaxContext is the most bytes of file content one build context
+// carries unless [Source.MaxBytes] or the environment variable
+// [MaxContextEnv] says otherwise.
+const DefaultMaxContext = 1 << 30
+
+// MaxContextEnv names the environment variable that overrides
+// [DefaultMaxContext]: a byte count, or a number with a K, M or G suffix
+// (powers of 1024).
+const MaxContextEnv = "TESTBED_MAX_BUILD_CONTEXT"
+
+// ErrTooLarge is matched (errors.Is) by a [*TooLargeError].
+var ErrTooLarge = errors.New("build context too large")
+
+// TooLargeError says a build context passed its size limit, and at which
+// host path.
+type TooLargeError struct {
+	Path  string // the file that took it past the limit
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("build context larger than the limit of %d bytes at %s (set %s, in bytes or with a K/M/G suffix, to raise it)", e.Limit, e.Path, MaxContextEnv)
+}
+
+// Is reports whether target is [ErrTooLarge].
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // Source is what one server's image is made from: a Dockerfile build, or an
 // existing image with files added.
@@ -28,20 +60,99 @@ type Source struct {
 	Base  string      // existing image to add Files to (when Build is nil)
 	Build *spec.Build // Dockerfile build
 	Files []spec.File // copied in after the Dockerfile's own steps
+	// MaxBytes bounds the file content of the context; 0 means
+	// [MaxContextEnv] when set, else [DefaultMaxContext].
+	MaxBytes int64
+}
+
+// Context is a build context ready to stream to an engine: its hash and
+// Dockerfile are known, its archive is written on demand by
+// [Context.WriteTo] or [Context.Reader], never held in memory.
+type Context struct {
+	Dockerfile string            // path of the Dockerfile inside the archive
+	Hash       string            // hex SHA-256 of everything that goes into the image
+	Args       map[string]string // build arguments (ARG values)
+	Bases      []string          // images the Dockerfile starts FROM (see BaseImages)
+	Size       int64             // bytes of file content in the archive
+
+	src        Source
+	max        int64
+	dockerfile string // the text of .testbed/Dockerfile
 }
 
 // contextVersion goes into every hash: bump it when the way testbed turns a
 // source into an image changes, so no image built the old way is reused.
 const contextVersion = "2"
 
-// NewContext makes the build context for src.
+// NewContext reads everything src's context holds once, streaming, to
+// learn its hash (for [Tag]) and size; nothing is kept but the Dockerfile
+// text. A context past its size limit gives a [*TooLargeError]; a link
+// that leaves its tree an error wrapping [buildtree.ErrLinkOutside].
 func NewContext(src Source) (*Context, error) {
-	a := newArchive()
-	a.note("testbed context " + contextVersion)
+	max, err := maxBytes(src.MaxBytes)
+	if err != nil {
+		return nil, err
+	}
 	dockerfile, err := baseDockerfile(src)
 	if err != nil {
 		return nil, err
 	}
+	files, err := placeFiles(src.Files)
+	if err != nil {
+		return nil, err
+	}
+	c := &Context{src: src, max: max, dockerfile: withCopies(dockerfile, files), Dockerfile: reserved + "/Dockerfile"}
+	a := newArchive(nil, max)
+	if err := c.emit(a, files); err != nil {
+		return nil, err
+	}
+	c.Hash, c.Size = hex.EncodeToString(a.h.Sum(nil)), a.size
+	if src.Build != nil && len(src.Build.Args) > 0 {
+		c.Args = src.Build.Args
+	}
+	c.Bases = BaseImages(c.dockerfile)
+	return c, nil
+}
+
+// WriteTo writes the context's tar archive to w as it reads the files.
+// When what it read differs from what [NewContext] hashed, it fails at
+// the end (the image would not be what its tag says).
+func (c *Context) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	files, err := placeFiles(c.src.Files)
+	if err != nil {
+		return cw.n, err
+	}
+	a := newArchive(cw, c.max)
+	if err := c.emit(a, files); err != nil {
+		return cw.n, err
+	}
+	if err := a.close(); err != nil {
+		return cw.n, err
+	}
+	if h := hex.EncodeToString(a.h.Sum(nil)); h != c.Hash {
+		return cw.n, errors.New("build context changed while it was being sent")
+	}
+	return cw.n, nil
+}
+
+// Reader streams the archive through a pipe: the returned reader yields
+// the tar as [Context.WriteTo] writes it, and its Read returns WriteTo's
+// error. Close it to stop the writer early.
+func (c *Context) Reader() io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := c.WriteTo(pw)
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
+// emit feeds every entry of the context to a, in a fixed order.
+func (c *Context) emit(a *archive, files []placed) error {
+	src := c.src
+	a.note("testbed context " + contextVersion)
+	var err error
 	switch b := src.Build; {
 	case b != nil && b.Inline != "" && b.Context != "":
 		err = addTree(a, b.Context, "")
@@ -49,7 +160,7 @@ func NewContext(src Source) (*Context, error) {
 		err = addTree(a, b.Context, dockerfileName(b))
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if src.Build != nil {
 		keys := make([]string, 0, len(src.Build.Args))
@@ -61,27 +172,56 @@ func NewContext(src Source) (*Context, error) {
 			a.note("arg " + k + "=" + src.Build.Args[k])
 		}
 	}
-	files, err := placeFiles(src.Files)
-	if err != nil {
-		return nil, err
-	}
 	if err := addFiles(a, files); err != nil {
-		return nil, err
+		return err
 	}
-	dockerfile = withCopies(dockerfile, files)
-	df := reserved + "/Dockerfile"
-	if err := a.file(df, 0o644, int64(len(dockerfile)), strings.NewReader(dockerfile)); err != nil {
-		return nil, fmt.Errorf("build context: %w", err)
+	df := c.dockerfile
+	if err := a.file(c.Dockerfile, "the generated Dockerfile", 0o644, int64(len(df)), strings.NewReader(df)); err != nil {
+		return fmt.Errorf("build context: %w", err)
 	}
-	c, err := a.finish(df)
+	return nil
+}
+
+// maxBytes is the context size limit: set, or from the environment, or
+// the default.
+func maxBytes(set int64) (int64, error) {
+	if set > 0 {
+		return set, nil
+	}
+	v := strings.TrimSpace(os.Getenv(MaxContextEnv))
+	if v == "" {
+		return DefaultMaxContext, nil
+	}
+	n, err := ParseSize(v)
 	if err != nil {
-		return nil, err
+		return 0, fmt.Errorf("%s=%q: %w", MaxContextEnv, v, err)
 	}
-	if src.Build != nil && len(src.Build.Args) > 0 {
-		c.Args = src.Build.Args
+	return n, nil
+}
+
+// ParseSize reads a byte count: digits, optionally followed by K, M or G
+// (powers of 1024, an optional "i" and "B" allowed: 512M, 2GiB, 1GB).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			t = t[:len(t)-1]
+		}
 	}
-	c.Bases = BaseImages(dockerfile)
-	return c, nil
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a positive byte count like 1073741824, 512M or 2G")
+	}
+	return n * mult, nil
 }
 
 // Dockerfile returns the Dockerfile text [NewContext] builds src with: the
@@ -143,35 +283,15 @@ func withCopies(dockerfile string, files []placed) string {
 	return dockerfile + copies.String()
 }
 
-// addTree adds dir's tree, minus what .dockerignore excludes, at the archive root.
+// addTree adds dir's tree, minus what .dockerignore excludes, at the
+// archive root. dir may be a link to a directory.
 func addTree(a *archive, dir, dockerfile string) error {
-	var ig *ignore
-	if b, err := os.ReadFile(filepath.Join(dir, ".dockerignore")); err == nil {
-		ig = parseIgnore(b)
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("build context %s: %w", dir, err)
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
+	err = buildtree.Walk(root, buildtree.Options{Context: true, Keep: dockerfile}, func(p, rel string, d fs.DirEntry) error {
 		if rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		if rel == reserved || strings.HasPrefix(rel, reserved+"/") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		keep := rel == filepath.ToSlash(dockerfile) || rel == ".dockerignore"
-		if !keep && ig.excluded(rel) {
-			if d.IsDir() && !ig.hasExceptions() {
-				return filepath.SkipDir
-			}
 			return nil
 		}
 		return addEntry(a, p, rel, d, 0)
@@ -180,15 +300,6 @@ func addTree(a *archive, dir, dockerfile string) error {
 		return fmt.Errorf("build context %s: %w", dir, err)
 	}
 	return nil
-}
-
-func (ig *ignore) hasExceptions() bool {
-	for _, r := range ig.rules {
-		if !r.exclude {
-			return true
-		}
-	}
-	return false
 }
 
 // addEntry adds one file system entry; mode, when not 0, replaces its permissions.
@@ -215,7 +326,7 @@ func addEntry(a *archive, p, name string, d fs.DirEntry, mode fs.FileMode) error
 			return err
 		}
 		defer f.Close()
-		return a.file(name, mode, info.Size(), f)
+		return a.file(name, p, mode, info.Size(), f)
 	}
 	return nil // devices, sockets and pipes have no place in an image
 }
@@ -247,10 +358,17 @@ func (p placed) copyDst() string {
 func placeFiles(files []spec.File) ([]placed, error) {
 	out := make([]placed, 0, len(files))
 	for i, f := range files {
-		info, err := os.Lstat(f.Src)
+		// A source that is a link is followed (validation checked where
+		// it leads); links below a directory are copied as links.
+		resolved, err := filepath.EvalSymlinks(f.Src)
 		if err != nil {
 			return nil, fmt.Errorf("file %s: %w", f.Src, err)
 		}
+		info, err := os.Lstat(resolved)
+		if err != nil {
+			return nil, fmt.Errorf("file %s: %w", f.Src, err)
+		}
+		f.Src = resolved
 		base := path.Join(reserved, "files", fmt.Sprint(i))
 		switch {
 		case info.IsDir():
@@ -274,19 +392,12 @@ func addFiles(a *archive, files []placed) error {
 			}
 			continue
 		}
-		err := filepath.WalkDir(f.Src, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, err := filepath.Rel(f.Src, p)
-			if err != nil {
-				return err
-			}
+		err := buildtree.Walk(f.Src, buildtree.Options{}, func(p, rel string, d fs.DirEntry) error {
 			var mode fs.FileMode
 			if rel == "." {
 				mode = f.Mode
 			}
-			return addEntry(a, p, path.Join(f.name, filepath.ToSlash(rel)), d, mode)
+			return addEntry(a, p, path.Join(f.name, rel), d, mode)
 		})
 		if err != nil {
 			return fmt.Errorf("file %s: %w", f.Src, err)

@@ -3,12 +3,15 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/testbed-dev/testbed/internal/buildtree"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -29,7 +32,11 @@ type entry struct {
 func entries(t *testing.T, c *Context) map[string]entry {
 	t.Helper()
 	out := map[string]entry{}
-	tr := tar.NewReader(bytes.NewReader(c.Tar))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -104,6 +111,49 @@ func TestBaseImages(t *testing.T) {
 	want := []string{"golang:1.26", "alpine:3"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("BaseImages() = %v, want %v", got, want)
+	}
+}
+
+// The size cap is checked before any content is read, names the file, and
+// the streamed archive hashes to the tag NewContext computed.
+func TestContextCapAndStream(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ctx/Dockerfile"), "FROM base:1\n", 0o644)
+	writeFile(t, filepath.Join(dir, "ctx/a.bin"), strings.Repeat("a", 600), 0o644)
+	writeFile(t, filepath.Join(dir, "ctx/b.bin"), strings.Repeat("b", 600), 0o644)
+	src := Source{Build: &spec.Build{Context: filepath.Join(dir, "ctx")}, MaxBytes: 1000}
+	_, err := NewContext(src)
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || !errors.Is(err, ErrTooLarge) || !strings.HasSuffix(tl.Path, "b.bin") || tl.Limit != 1000 {
+		t.Fatalf("NewContext() over the cap = %v, want a TooLargeError at b.bin", err)
+	}
+	t.Setenv(MaxContextEnv, "2K")
+	src.MaxBytes = 0
+	c, err := NewContext(src)
+	if err != nil {
+		t.Fatalf("NewContext() with %s=2K = %v", MaxContextEnv, err)
+	}
+	if c.Size != 1200+int64(len("FROM base:1\n"))*2 {
+		t.Errorf("Size = %d", c.Size)
+	}
+	r := c.Reader()
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		t.Fatalf("Reader() = %v", err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes(), got) {
+		t.Errorf("WriteTo() and Reader() differ (%v)", err)
+	}
+	// A file that changes after hashing fails the stream.
+	writeFile(t, filepath.Join(dir, "ctx/a.bin"), strings.Repeat("c", 600), 0o644)
+	if _, err := c.WriteTo(io.Discard); err == nil {
+		t.Errorf("WriteTo() after a change = nil, want an error")
+	}
+	t.Setenv(MaxContextEnv, "lots")
+	if _, err := NewContext(src); err == nil || !strings.Contains(err.Error(), MaxContextEnv) {
+		t.Errorf("NewContext() with a bad %s = %v", MaxContextEnv, err)
 	}
 }
 

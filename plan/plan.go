@@ -225,12 +225,16 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 		if st.Probe == nil && k.Ready != nil {
 			st.Probe = onPorts(k.Ready(opts), ports)
 		}
-		if o.Container && k.DataPorts > 0 {
+		nData, err := k.DataPortCount(opts)
+		if err != nil {
+			return nil, err
+		}
+		if o.Container && nData > 0 {
 			opts["pasv-host"] = LocalHost
 			opts["public-clients"] = "gateway"
 			if o.BindLocal {
 				// Fixed and known now: planned, like every bind-local port.
-				data := make([]int, k.DataPorts)
+				data := make([]int, nData)
 				for i := range data {
 					data[i] = 30000 + i
 				}
@@ -241,11 +245,11 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 			} else {
 				// Free host ports are a fact of the moment of start: the
 				// driver picks them then (WithDataPorts), not the planner.
-				st.DataPorts = k.DataPorts
+				st.DataPorts = nData
 			}
 		}
 		st.Options = opts
-		st.Command = builtinCommand(k, opts, tb, p.Domain, o.Container)
+		st.Command = builtinCommand(k, opts, p.Domain, p.Network, o.Container)
 	} else {
 		st.Command = s.Command
 		if st.Probe == nil {
@@ -280,7 +284,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 }
 
 // builtinCommand is the argv after the image's entrypoint (`testbed`).
-func builtinCommand(k *catalog.Kind, opts map[string]string, tb *spec.Testbed, domain string, container bool) []string {
+func builtinCommand(k *catalog.Kind, opts map[string]string, domain, network string, container bool) []string {
 	cmd := []string{"serve", k.Name}
 	names := make([]string, 0, len(opts))
 	for n := range opts {
@@ -293,13 +297,9 @@ func builtinCommand(k *catalog.Kind, opts map[string]string, tb *spec.Testbed, d
 		}
 	}
 	if container {
-		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local")
-		for _, s := range tb.Servers {
-			cmd = append(cmd, "--allow-name", s.Name)
-			for _, a := range s.Aliases {
-				cmd = append(cmd, "--allow-name", a)
-			}
-		}
+		// O(1) per server: the proxy and socks servers resolve names at
+		// connect time and dial only containers of the project network.
+		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local", "--allow-network", network)
 	}
 	return cmd
 }

@@ -94,9 +94,10 @@ func TestRedaction(t *testing.T) {
 }
 
 // The planner picks no data ports (that would need the host's sockets):
-// the step says how many, and the driver's pick goes into a copy.
+// the step says how many (pasv-count, 32 by default), and the driver's
+// pick goes into a copy.
 func TestWithDataPorts(t *testing.T) {
-	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp", Options: map[string]string{"pasv-count": "4"}}}}
 	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true})
 	if err != nil {
 		t.Fatal(err)
@@ -208,5 +209,26 @@ func TestBuiltinProbesBuild(t *testing.T) {
 	}
 	if len(p.Steps()) != len(cat.Names()) {
 		t.Errorf("default testbed has %d servers, the catalogue %d kinds", len(p.Steps()), len(cat.Names()))
+	}
+}
+
+func TestDefaultDataPorts(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "ftp", Builtin: "ftp"}}}
+	p, err := New(tb, catalog.New(), Options{Project: "p", Container: true, BindLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range p.Step("ftp").Ports {
+		if b.Data {
+			n++
+		}
+	}
+	if n != 32 {
+		t.Errorf("data ports with --bind-local = %d, want 32", n)
+	}
+	tb.Servers[0].Options = map[string]string{"pasv-count": "0"}
+	if _, err := New(tb, catalog.New(), Options{Project: "p", Container: true, BindLocal: true}); err == nil {
+		t.Errorf("New() with pasv-count=0 = nil error, want one")
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var topKeys = []string{"name", "domain", "servers"}
+var topKeys = []string{"name", "domain", "allow_host_mounts", "servers"}
 
 // testbed decodes the document's root mapping.
 func (d *decoder) testbed(root *yaml.Node) *Testbed {
@@ -26,6 +26,8 @@ func (d *decoder) testbed(root *yaml.Node) *Testbed {
 			t.Name, _ = d.str(p.val, sub)
 		case p.key == "domain":
 			t.Domain, _ = d.str(p.val, sub)
+		case p.key == "allow_host_mounts":
+			t.AllowHostMounts = d.boolean(p.val, sub)
 		case p.key == "servers":
 			servers = p.val
 		case strings.HasPrefix(p.key, "x-"):

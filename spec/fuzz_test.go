@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,11 @@ var fuzzSeeds = []string{
 	"servers:\n  web:\n    image: a\n    env:\n      A: 1\n     B: 2\n",
 	"servers:\n  web: {image: a, command: [a, b\n  db: {image: b}\n",
 	"a:\n\t- b\n",
+	// limits
+	"servers: {s: {image: a, command: [" + strings.Repeat("a", MaxArg+1) + "]}}\n",
+	"servers: {s: {image: a, ports: [\"1-65535\", 80], cap_add: [ALL, NET_ADMIN]}}\n",
+	"allow_host_mounts: true\nservers: {s: {image: a, volumes: [\"/:/h\", \"/var/run:/r\"]}}\n",
+	"servers: {s: {builtin: http, user: root, read_only: false, options: {user: " + strings.Repeat("b", MaxOption+1) + "}}}\n",
 }
 
 func FuzzParse(f *testing.F) {
@@ -52,6 +58,8 @@ func FuzzParse(f *testing.F) {
 		verr := tb.Validate(testKinds)
 		if verr != nil {
 			checkAllErrors(t, verr)
+		} else {
+			checkWithinLimits(t, tb)
 		}
 		levels, oerr := tb.Order()
 		if oerr != nil {
@@ -78,6 +86,46 @@ func checkAllErrors(t *testing.T, err error) {
 		}
 		if strings.Contains(se.Error(), "\x00") {
 			t.Errorf("error %q holds a raw NUL", e)
+		}
+	}
+}
+
+// checkWithinLimits fails when a testbed that passed validation breaks a
+// limit of limits.go.
+func checkWithinLimits(t *testing.T, tb *Testbed) {
+	t.Helper()
+	if len(tb.Servers) > MaxServers {
+		t.Errorf("%d servers passed validation", len(tb.Servers))
+	}
+	for _, s := range tb.Servers {
+		exec := 0
+		for _, a := range append(slices.Clone(s.Command), s.Entrypoint...) {
+			if len(a) > MaxArg {
+				t.Errorf("server %s: a %d-byte argument passed validation", s.Name, len(a))
+			}
+			exec += len(a) + 1
+		}
+		for k, v := range s.Env {
+			if len(v) > MaxEnvValue {
+				t.Errorf("server %s: a %d-byte env value passed validation", s.Name, len(v))
+			}
+			exec += len(k) + len(v) + 2
+		}
+		if exec > MaxExec {
+			t.Errorf("server %s: %d bytes of argv and env passed validation", s.Name, exec)
+		}
+		for _, v := range s.Options {
+			if len(v) > MaxOption {
+				t.Errorf("server %s: a %d-byte option passed validation", s.Name, len(v))
+			}
+		}
+		if n := countPorts(s.Ports); n > MaxServerPorts {
+			t.Errorf("server %s: %d ports passed validation", s.Name, n)
+		}
+		for _, c := range s.CapAdd {
+			if !slices.Contains(AddableCaps, normalCap(c)) {
+				t.Errorf("server %s: cap_add %q passed validation", s.Name, c)
+			}
 		}
 	}
 }

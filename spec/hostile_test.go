@@ -28,6 +28,8 @@ var hostileValues = []struct{ id, v string }{
 var (
 	acceptData = "semicolon and subst backtick quotes newline dotdot long cyrillic"
 	acceptText = "semicolon and subst backtick quotes dotdot long cyrillic"
+	// option and label values are text of at most MaxOption bytes.
+	acceptOption = "semicolon and subst backtick quotes dotdot cyrillic"
 )
 
 func TestHostileInput(t *testing.T) {
@@ -41,7 +43,7 @@ func TestHostileInput(t *testing.T) {
 		{"domain", "domain: %s\nservers: {web: {image: a}}", ""},
 		{"server", "servers: {%s: {image: a}}", ""},
 		{"builtin", "servers: {web: {builtin: %s}}", ""},
-		{"options.user", "servers: {web: {builtin: http, options: {user: %s}}}", acceptText},
+		{"options.user", "servers: {web: {builtin: http, options: {user: %s}}}", acceptOption},
 		{"options.", "servers: {web: {builtin: http, options: {%s: x}}}", ""},
 		{"image", "servers: {web: {image: %s}}", ""},
 		{"build.context", "servers: {web: {build: {context: %s}}}", ""},
@@ -77,7 +79,7 @@ func TestHostileInput(t *testing.T) {
 		{"volumes[0]", "servers: {web: {image: a, volumes: [%s]}}", ""},
 		{"volumes[0].target", "servers: {web: {image: a, volumes: [{source: data, target: %s}]}}", ""},
 		{"volumes[0].source", "servers: {web: {image: a, volumes: [{source: %s, target: /x}]}}", ""},
-		{"labels.k", "servers: {web: {image: a, labels: {k: %s}}}", acceptText},
+		{"labels.k", "servers: {web: {image: a, labels: {k: %s}}}", acceptOption},
 		{"labels.", "servers: {web: {image: a, labels: {%s: x}}}", ""},
 		{"healthcheck.test[", "servers: {web: {image: a, healthcheck: {test: [check, %s]}}}", acceptData},
 	}

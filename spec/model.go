@@ -25,6 +25,12 @@ type Testbed struct {
 	Source  string    // file or directory it was loaded from; "" for the built-in default
 	Format  string    // "native", "legacy", "compose" or "builtin"
 	Lines   Lines     // source line of top-level fields ("name", "domain"), for messages; may be nil
+
+	// AllowHostMounts lets bind mounts, file sources and build contexts
+	// name the host places testbed refuses by default (the engine socket,
+	// /, /proc, /sys, /dev, /run, /var/run, /var/lib/docker and their
+	// parents). Spec key allow_host_mounts.
+	AllowHostMounts bool
 }
 
 // Server returns the server called name, or nil.

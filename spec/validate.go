@@ -76,6 +76,9 @@ func (v *validator) testbed() {
 		v.topErr("servers", "no servers")
 		return
 	}
+	if !v.testbedLimits() {
+		return
+	}
 	seen := map[string]bool{}
 	for i, s := range t.Servers {
 		if s == nil {
@@ -100,6 +103,7 @@ func (v *validator) server(s *Server) {
 		v.errorf(s, "", "invalid server name: want a DNS label (a-z, 0-9 and '-', 1-63 characters, not starting or ending with '-')")
 	}
 	v.what(s)
+	v.limits(s)
 	for i, a := range s.Command {
 		v.data(s, fmt.Sprintf("command[%d]", i), a)
 	}
@@ -230,6 +234,7 @@ func (v *validator) build(s *Server, b *Build) {
 	}
 	if b.Inline != "" {
 		v.data(s, "build", b.Inline)
+		v.dockerfile(s, "build", strings.NewReader(b.Inline))
 	} else if b.ExternalDockerfile == "" { // an external one: see composeFields
 		df := b.Dockerfile
 		if df == "" {
@@ -240,13 +245,12 @@ func (v *validator) build(s *Server, b *Build) {
 			v.errorf(s, "build.dockerfile", "%s", checkText(df))
 		case !filepath.IsLocal(df):
 			v.errorf(s, "build.dockerfile", "dockerfile %s must be a relative path inside the build context", Quote(df))
-		case b.Context != "":
-			if fi, err := os.Stat(filepath.Join(b.Context, df)); err == nil && !fi.Mode().IsRegular() {
-				v.errorf(s, "build.dockerfile", "dockerfile %s is not a regular file", Quote(df))
-			} else if err != nil && checkHostPath(b.Context, true) == "" {
-				v.errorf(s, "build.dockerfile", "dockerfile %s not found in %s", Quote(df), Quote(b.Context))
-			}
+		case b.Context != "" && checkHostPath(b.Context, true) == "":
+			v.dockerfilePath(s, b.Context, df)
 		}
+	}
+	if b.Context != "" && checkHostPath(b.Context, true) == "" {
+		v.tree(s, "build.context", b.Context, true, dockerfileOf(b))
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
 		f := "build.args." + k
@@ -258,7 +262,14 @@ func (v *validator) build(s *Server, b *Build) {
 }
 
 func (v *validator) file(s *Server, field string, f File) {
-	CheckFile(f, func(sub, msg string) { v.errorf(s, field+"."+sub, "%s", msg) })
+	ok := true
+	CheckFile(f, func(sub, msg string) {
+		ok = ok && sub != "src"
+		v.errorf(s, field+"."+sub, "%s", msg)
+	})
+	if ok {
+		v.tree(s, field+".src", f.Src, false, "")
+	}
 }
 
 // CheckFile reports each reason f cannot be copied into an image through

@@ -21,8 +21,42 @@ const maxHostname = 64
 // maxRetries bounds a healthcheck's retries.
 const maxRetries = 100
 
+// AddableCaps are the capabilities cap_add may name (with or without the
+// CAP_ prefix, in any case): Docker's default set (to add back what
+// cap_drop removed) and four that act only inside the container's own
+// namespaces. Anything else (ALL, SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH,
+// ...) reaches the host and is refused.
+var AddableCaps = []string{
+	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+	"NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+	"IPC_LOCK", "NET_ADMIN", "SYS_NICE", "SYS_PTRACE",
+}
+
+// normalCap is a capability name upper-cased without its CAP_ prefix.
+func normalCap(c string) string {
+	return strings.TrimPrefix(strings.ToUpper(c), "CAP_")
+}
+
+// builtinContainer refuses the container fields a built-in server does
+// not honour: it runs as its own non-root user, with every capability
+// dropped but NET_BIND_SERVICE, on a read-only root file system.
+func (v *validator) builtinContainer(s *Server) {
+	if s.User != "" {
+		v.errorf(s, "user", "builtin servers run as their own non-root user; remove user")
+	}
+	if len(s.CapAdd) > 0 {
+		v.errorf(s, "cap_add", "builtin servers run with every capability dropped but NET_BIND_SERVICE; remove cap_add")
+	}
+	if !s.ReadOnly && s.Lines["read_only"] > 0 {
+		v.errorf(s, "read_only", "builtin servers always run on a read-only root file system; remove read_only: false")
+	}
+}
+
 // container checks the container details (mostly from compose files).
 func (v *validator) container(s *Server) {
+	if s.Builtin != "" {
+		v.builtinContainer(s)
+	}
 	if s.Hostname != "" && (!IsDNSName(s.Hostname) || len(s.Hostname) > maxHostname) {
 		v.errorf(s, "hostname", "invalid hostname %s: want a lowercase DNS name of at most %d characters", Quote(s.Hostname), maxHostname)
 	}
@@ -44,8 +78,12 @@ func (v *validator) container(s *Server) {
 		}
 	}
 	for i, c := range s.CapAdd {
-		if !capRE.MatchString(c) {
-			v.errorf(s, fmt.Sprintf("cap_add[%d]", i), "invalid capability %s", Quote(c))
+		f := fmt.Sprintf("cap_add[%d]", i)
+		switch {
+		case !capRE.MatchString(c):
+			v.errorf(s, f, "invalid capability %s", Quote(c))
+		case !slices.Contains(AddableCaps, normalCap(c)):
+			v.errorf(s, f, "capability %s may not be added (allowed: %s)", Quote(c), strings.Join(AddableCaps, ", "))
 		}
 	}
 	for i, c := range s.CapDrop {
@@ -77,6 +115,8 @@ func (v *validator) volume(s *Server, field string, vol Volume) {
 	case VolumeBind:
 		if vol.Source == "" {
 			v.errorf(s, field+".source", "bind mount needs a source")
+		} else if msg := hostPlace(vol.Source); msg != "" && !v.t.AllowHostMounts {
+			v.errorf(s, field+".source", "bind mount of %s (set allow_host_mounts: true to allow it)", msg)
 		} else if msg := checkHostPath(vol.Source, false); msg != "" {
 			v.errorf(s, field+".source", "source %s", msg)
 		}

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -284,7 +283,11 @@ func (d *Driver) build(ctx context.Context, bctx *image.Context, tag string, lab
 		}
 		args[k] = &v
 	}
-	res, err := d.cli.ImageBuild(ctx, bytes.NewReader(bctx.Tar), client.ImageBuildOptions{
+	// The archive streams to the engine as it is read (never whole in
+	// memory); closing the reader stops the writer if the call fails.
+	body := bctx.Reader()
+	defer body.Close()
+	res, err := d.cli.ImageBuild(ctx, body, client.ImageBuildOptions{
 		BuildArgs:   args,
 		Tags:        []string{tag},
 		Dockerfile:  bctx.Dockerfile,

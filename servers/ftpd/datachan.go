@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -24,7 +25,11 @@ type passiveData struct {
 
 func (p *passiveData) open(ctx context.Context, timeout time.Duration) (net.Conn, error) {
 	defer p.ln.Close()
-	if tl, ok := p.ln.(*net.TCPListener); ok {
+	inner := p.ln
+	if pl, ok := inner.(*poolListener); ok {
+		inner = pl.Listener
+	}
+	if tl, ok := inner.(*net.TCPListener); ok {
 		if err := tl.SetDeadline(time.Now().Add(timeout)); err != nil {
 			return nil, fmt.Errorf("passive accept: %w", err)
 		}
@@ -117,12 +122,59 @@ func (s *session) advertisedIP() netip.Addr {
 	return s.dataListenIP()
 }
 
-// errNoPassivePort means every port of Options.PassivePorts is in use.
+// errNoPassivePort means every port of Options.PassivePorts stayed in use
+// for Options.PassiveWait.
 var errNoPassivePort = errors.New("every passive port is in use")
+
+// DefaultPassiveWait is how long PASV or EPSV waits for a passive port to
+// come free when every port of Options.PassivePorts is in use, before it
+// answers 425, unless Options.PassiveWait says otherwise. A port is in use only from the PASV reply until the client
+// connects (the listener closes then), so under load one comes free
+// within milliseconds.
+const DefaultPassiveWait = 10 * time.Second
+
+// portPool tells sessions waiting for a passive port that one came free.
+type portPool struct {
+	mu    sync.Mutex
+	freed chan struct{} // closed (and replaced) when a listener closes
+}
+
+// wait returns a channel closed at the next release.
+func (p *portPool) wait() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.freed == nil {
+		p.freed = make(chan struct{})
+	}
+	return p.freed
+}
+
+func (p *portPool) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.freed != nil {
+		close(p.freed)
+		p.freed = nil
+	}
+}
+
+// poolListener releases its port to the pool when closed.
+type poolListener struct {
+	net.Listener
+	pool *portPool
+	once sync.Once
+}
+
+func (l *poolListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(l.pool.release)
+	return err
+}
 
 // listenPassive opens a passive listener on dataListenIP: on any free port,
 // or on the first free one of PassivePorts, starting after the port the
-// previous listener got so that ports rotate.
+// previous listener got so that ports rotate. When all are in use it
+// waits up to Options.PassiveWait for one to be released.
 func (s *session) listenPassive() (net.Listener, error) {
 	ip := s.dataListenIP()
 	ports := s.srv.passivePorts
@@ -133,15 +185,26 @@ func (s *session) listenPassive() (net.Listener, error) {
 		}
 		return ln, nil
 	}
-	start := int(s.srv.nextPort.Add(1) % uint32(len(ports)))
-	for i := range ports {
-		p := ports[(start+i)%len(ports)]
-		ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, uint16(p)).String())
-		if err == nil {
-			return ln, nil
+	timer := time.NewTimer(s.srv.passiveWait)
+	defer timer.Stop()
+	for {
+		freed := s.srv.pool.wait()
+		start := int(s.srv.nextPort.Add(1) % uint32(len(ports)))
+		for i := range ports {
+			p := ports[(start+i)%len(ports)]
+			ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, uint16(p)).String())
+			if err == nil {
+				return &poolListener{Listener: ln, pool: &s.srv.pool}, nil
+			}
+		}
+		select {
+		case <-freed:
+		case <-timer.C:
+			return nil, errNoPassivePort
+		case <-s.srv.done:
+			return nil, errNoPassivePort
 		}
 	}
-	return nil, errNoPassivePort
 }
 
 // allowActive reports whether an active data connection may go to addr:

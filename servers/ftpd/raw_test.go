@@ -197,7 +197,7 @@ func freePorts(t *testing.T, n int) []int {
 
 func TestPassivePorts(t *testing.T) {
 	ports := freePorts(t, 2)
-	_, addr := startServer(t, Options{Anonymous: true, PassivePorts: ports})
+	_, addr := startServer(t, Options{Anonymous: true, PassivePorts: ports, PassiveWait: 300 * time.Millisecond})
 	c := dialRaw(t, addr)
 	c.login("anonymous", "x")
 	c.expect("TYPE I", 200)
@@ -236,9 +236,23 @@ func TestPassivePorts(t *testing.T) {
 	for _, c := range []*rawClient{c2, c3, c4} {
 		c.login("anonymous", "x")
 	}
-	c2.expect("PASV", 227)
+	_, p2 := pasvAddr(t, c2.expect("PASV", 227))
 	c3.expect("EPSV", 229)
+	// With both ports held for longer than PassiveWait, a third session
+	// cannot enter passive mode.
 	c4.expect("PASV", 425)
+	// It waits for a port instead: c2's client connects (its listener
+	// closes, its port is free again) while c4's PASV waits.
+	c4.send("PASV")
+	data, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p2), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer data.Close()
+	c2.send("NLST /pub")
+	if code, msg := c4.read(); code != 227 {
+		t.Errorf("PASV while a port comes free = %d %s, want 227", code, msg)
+	}
 }
 
 func TestActiveMode(t *testing.T) {

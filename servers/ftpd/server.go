@@ -50,6 +50,9 @@ type Options struct {
 	// PassivePorts are the ports passive data connections listen on; empty
 	// means any free port.
 	PassivePorts []int
+	// PassiveWait is how long PASV/EPSV waits for one of PassivePorts to
+	// come free before answering 425; 0 means DefaultPassiveWait.
+	PassiveWait time.Duration
 	// PassiveHost is the IPv4 address advertised in PASV replies to clients
 	// inside PublicClients (e.g. "127.0.0.1" for clients behind a published
 	// port); everyone else is told the control connection's local address.
@@ -87,6 +90,8 @@ type Server struct {
 
 	nextSession atomic.Uint64
 	nextPort    atomic.Uint32 // rotates the first passive port tried
+	pool        portPool      // wakes sessions waiting for a passive port
+	passiveWait time.Duration
 
 	done      chan struct{} // closed by Close: transfers stop at once
 	track     conns.Tracker
@@ -105,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		log:           opts.Logger,
 		idleTimeout:   opts.IdleTimeout,
 		dataTimeout:   opts.DataTimeout,
+		passiveWait:   opts.PassiveWait,
 		done:          make(chan struct{}),
 	}
 	if s.log == nil {
@@ -112,6 +118,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.idleTimeout <= 0 {
 		s.idleTimeout = DefaultIdleTimeout
+	}
+	if s.passiveWait <= 0 {
+		s.passiveWait = DefaultPassiveWait
 	}
 	if s.dataTimeout <= 0 {
 		s.dataTimeout = DefaultDataTimeout

@@ -31,6 +31,18 @@ type Policy struct {
 	// inside one, and a testbed name is dialled only at the addresses it
 	// resolves to that are inside one.
 	Nets []netip.Prefix
+	// Network, when set, is the engine network the testbed's containers
+	// share, and makes the policy decide by address alone: any DNS name may
+	// be resolved (the engine's DNS answers for the network's aliases), and
+	// an address inside Nets is dialled only if the engine's DNS names it
+	// "<Network>-<server>.<Network>" in reverse: it names the network's
+	// containers so and nothing else (not the gateway, which is the host,
+	// nor other machines on the subnet), and the project's containers are
+	// called <project>-<server> on the network <project>. The allow-list
+	// of every server is then O(1).
+	Network string
+	// Deny are addresses never dialled even inside Nets (the gateways).
+	Deny []netip.Addr
 	// Map rewrites "name:port" (short or fully qualified name) to an
 	// address such as "127.0.0.1:49153", with no DNS. A destination equal
 	// to one of its values is allowed too.
@@ -106,12 +118,15 @@ func (p *Policy) targets(ctx context.Context, network, host string, port int) ([
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		ap := netip.AddrPortFrom(ip.Unmap(), uint16(port))
-		if p.inNets(ap.Addr()) || p.isMapValue(ap) {
+		if p.isMapValue(ap) {
 			return []string{ap.String()}, nil
 		}
-		return nil, p.forbid(host, port, "address outside the testbed networks")
+		if why := p.refuseAddr(ctx, ap.Addr()); why != "" {
+			return nil, p.forbid(host, port, why)
+		}
+		return []string{ap.String()}, nil
 	}
-	if !p.isTestbedName(name) {
+	if !p.isTestbedName(name) && (p.Network == "" || !isDNSName(name)) {
 		return nil, p.forbid(host, port, "not a testbed name")
 	}
 	if len(p.Nets) == 0 {
@@ -135,16 +150,114 @@ func (p *Policy) targets(ctx context.Context, network, host string, port int) ([
 		return nil, fmt.Errorf("resolve %s: %w", name, err)
 	}
 	var out []string
+	var why string
 	for _, ip := range ips {
 		ip = ip.Unmap()
-		if p.inNets(ip) {
-			out = append(out, netip.AddrPortFrom(ip, uint16(port)).String())
+		if w := p.refuseAddr(ctx, ip); w != "" {
+			why = w
+			continue
 		}
+		out = append(out, netip.AddrPortFrom(ip, uint16(port)).String())
 	}
 	if len(out) == 0 {
-		return nil, p.forbid(host, port, fmt.Sprintf("%s resolves outside the testbed networks (%v)", name, ips))
+		return nil, p.forbid(host, port, fmt.Sprintf("%s resolves to no testbed address (%v: %s)", name, ips, why))
 	}
 	return out, nil
+}
+
+// refuseAddr returns why ip (unmapped) is not a testbed address, or "".
+// It is one inside Nets that is no special address (link-local,
+// multicast, unspecified, a subnet's network or broadcast address), not
+// in Deny, and, with Network set, named in reverse as one of its
+// containers.
+func (p *Policy) refuseAddr(ctx context.Context, ip netip.Addr) string {
+	switch {
+	case !p.inNets(ip):
+		return "address outside the testbed networks"
+	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsMulticast(),
+		ip.IsUnspecified(), ip.IsInterfaceLocalMulticast():
+		return "a link-local, multicast or unspecified address"
+	case p.isEdge(ip):
+		return "a network or broadcast address"
+	}
+	for _, d := range p.Deny {
+		if d.Unmap() == ip {
+			return "the network's gateway (the host)"
+		}
+	}
+	if p.Network != "" && !p.isMember(ctx, ip) {
+		return "not a container of the testbed network"
+	}
+	return ""
+}
+
+// isEdge reports whether ip is the first or (IPv4) last address of a net
+// in Nets that holds it.
+func (p *Policy) isEdge(ip netip.Addr) bool {
+	for _, n := range p.Nets {
+		if !n.Contains(ip) || n.Bits() >= ip.BitLen()-1 {
+			continue
+		}
+		if ip == n.Masked().Addr() {
+			return true
+		}
+		if ip.Is4() {
+			b := n.Masked().Addr().As4()
+			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			v |= (1 << (32 - n.Bits())) - 1
+			if ip == netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isMember asks the resolver for ip's reverse names and reports whether
+// one is "<Network>-<server>.<Network>".
+func (p *Policy) isMember(ctx context.Context, ip netip.Addr) bool {
+	r := p.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	names, err := r.LookupAddr(ctx, ip.String())
+	if err != nil {
+		return false
+	}
+	nw := normalName(p.Network)
+	for _, n := range names {
+		container, ok := strings.CutSuffix(normalName(n), "."+nw)
+		if ok && strings.HasPrefix(container, nw+"-") && !strings.Contains(container, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// isDNSName reports whether s is a DNS name of letters, digits, '-', '_'
+// and dots whose last label is not all digits (so no numeric spelling of
+// an address passes as a name).
+func isDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	if strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x") {
+		return false
+	}
+	return true
 }
 
 func (p *Policy) forbid(host string, port int, why string) error {

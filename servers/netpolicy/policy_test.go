@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -249,5 +250,43 @@ func TestDenyAll(t *testing.T) {
 	c, err := DenyAll{}.DialContext(context.Background(), "tcp", "127.0.0.1:80")
 	if c != nil || !errors.Is(err, ErrForbidden) {
 		t.Errorf("DenyAll.DialContext() = %v, %v; want nil, ErrForbidden", c, err)
+	}
+}
+
+// TestGatewaySpellings: the gateway, edges of the subnet, link-local
+// addresses and addresses no project container holds are refused in every
+// spelling, and nothing is dialled.
+func TestGatewaySpellings(t *testing.T) {
+	dns := startFakeDNS(t, map[string][]netip.Addr{
+		"gw.example.test": {netip.MustParseAddr("192.0.2.1")},
+		"other":           {netip.MustParseAddr("192.0.2.7")},
+	})
+	log := &dialLog{}
+	p := &Policy{
+		Domain:   "testbed.test",
+		Nets:     []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fe80::/64")},
+		Deny:     []netip.Addr{netip.MustParseAddr("192.0.2.1")},
+		Network:  "proj",
+		Resolver: dns.resolver(),
+		Dialer:   log.dialer(),
+	}
+	for _, host := range []string{
+		"192.0.2.1", "::ffff:192.0.2.1", "::ffff:c000:201", "[::ffff:192.0.2.1]",
+		"3221225985", "0xc0000201", "0300.0.02.01", "0xc0.0.2.1", "192.0.513",
+		"192.0.2.0", "192.0.2.255", "169.254.169.254", "fe80::1", "[fe80::1%eth0]",
+		"192.0.2.7", "other", "gw.example.test", "224.0.0.1", "0.0.0.0", "::",
+	} {
+		t.Run(host, func(t *testing.T) {
+			h := strings.Trim(host, "[]")
+			if _, err := p.Check(context.Background(), h, 9); !errors.Is(err, ErrForbidden) {
+				t.Errorf("Check(%s) = %v, want ErrForbidden", host, err)
+			}
+			if _, err := p.DialContext(context.Background(), "tcp", net.JoinHostPort(h, "9")); !errors.Is(err, ErrForbidden) {
+				t.Errorf("DialContext(%s) = %v, want ErrForbidden", host, err)
+			}
+		})
+	}
+	if n := log.count(); n != 0 {
+		t.Errorf("%d dials attempted, want none", n)
 	}
 }

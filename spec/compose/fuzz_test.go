@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -42,6 +43,8 @@ func FuzzCompose(f *testing.F) {
 		"services:\n  web:\n    image: ${IMG:?set IMG}\n    portz: [80]\n    hostname: ${H}\n",
 		"services:\n  web: {image: a/b, profiles: [x]}\n",
 		"services:\n  web:\n    image: a/b\n    network_mode: host\n  a: {image: a/b, links: [\"web:x\"]}\n  b: {image: a/b, external_links: [\"a:x\"]}\n",
+		"x-testbed: {allow_host_mounts: true}\nservices:\n  web: {image: a/b, cap_add: [ALL], volumes: [\"/var/run/docker.sock:/s\", \"/:/h\"], labels: {testbed.kept: \"1\"}}\n",
+		"services:\n  web: {image: a/b, command: [" + strings.Repeat("a", spec.MaxArg+1) + "], ports: [\"1000-2000:1000-2000\"]}\n",
 		"",
 	} {
 		f.Add([]byte(seed))

@@ -180,6 +180,10 @@ func (m *mapper) testbed(found []finding) *spec.Testbed {
 		m.warnf("", "version", "version", "obsolete and ignored, as in compose")
 	}
 	m.unsupported(found)
+	if x, ok := m.project.Extensions["x-testbed"].(map[string]any); ok {
+		// x-testbed: {allow_host_mounts: true} is the native top-level key.
+		tb.AllowHostMounts, _ = x["allow_host_mounts"].(bool)
+	}
 	for _, name := range m.serviceOrder() {
 		tb.Servers = append(tb.Servers, m.server(name))
 	}

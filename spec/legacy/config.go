@@ -266,6 +266,13 @@ func packages(raw json.RawMessage) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := 0
+	for _, item := range items {
+		n += len(strings.Fields(item))
+	}
+	if n > spec.MaxInstallPackages {
+		return nil, errors.New(spec.TooMany("packages", n, spec.MaxInstallPackages))
+	}
 	var out []string
 	for _, item := range items {
 		if err := checkLine(item); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // recipe is what goes into a server's generated Dockerfile.
@@ -91,6 +92,9 @@ func checkBuildLine(line string) string {
 	}
 	if err := checkLine(line); err != nil {
 		return err.Error()
+	}
+	if msg := spec.CheckDockerfileLine(line); msg != "" {
+		return msg
 	}
 	t := strings.TrimSpace(line)
 	if t == "" || strings.HasPrefix(t, "#") {

@@ -27,6 +27,9 @@ func FuzzLegacyConfig(f *testing.F) {
 		`{"version": "1", "module": "Web", "bogus": null}`,
 		`{"version": "1",, }`,
 		"{\"version\": \"1\", \"docker_build_command\": \"RUN x\\nFROM y\"}",
+		`{"version": "1", "docker_build_command": ["COPY ../../etc/passwd /x", "LABEL testbed.kept=true", "ADD [\"a/../../b\", \"/c\"]"]}`,
+		`{"version": "1", "install": "` + strings.Repeat("p ", spec.MaxInstallPackages+1) + `"}`,
+		`{"version": "1", "docker_build_command": ["RUN ` + strings.Repeat("x", spec.MaxDockerfileLine) + `"]}`,
 		`[]`,
 		``,
 	} {

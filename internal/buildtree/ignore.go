@@ -1,4 +1,4 @@
-package image
+package buildtree
 
 import (
 	"bufio"
@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// ignore is a parsed .dockerignore: patterns in order, later ones winning,
+// Ignore is a parsed .dockerignore: patterns in order, later ones winning,
 // "!" re-including, "**" matching any number of directories.
-type ignore struct {
+type Ignore struct {
 	rules []rule
 }
 
@@ -18,8 +18,9 @@ type rule struct {
 	exclude bool // false for "!" exceptions
 }
 
-func parseIgnore(data []byte) *ignore {
-	ig := &ignore{}
+// ParseIgnore reads a .dockerignore file.
+func ParseIgnore(data []byte) *Ignore {
+	ig := &Ignore{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -41,9 +42,9 @@ func parseIgnore(data []byte) *ignore {
 	return ig
 }
 
-// excluded reports whether the slash-separated relative path is left out of
+// Excluded reports whether the slash-separated relative path is left out of
 // the context. A path under an excluded directory is excluded too.
-func (ig *ignore) excluded(rel string) bool {
+func (ig *Ignore) Excluded(rel string) bool {
 	if ig == nil {
 		return false
 	}
@@ -58,6 +59,20 @@ func (ig *ignore) excluded(rel string) bool {
 }
 
 // matchPrefix reports whether pattern matches name or one of its parent directories.
+// HasExceptions reports whether a "!" rule can re-include something
+// under an excluded directory (so a walk must descend into it).
+func (ig *Ignore) HasExceptions() bool {
+	if ig == nil {
+		return false
+	}
+	for _, r := range ig.rules {
+		if !r.exclude {
+			return true
+		}
+	}
+	return false
+}
+
 func matchPrefix(pattern, name []string) bool {
 	for n := len(name); n >= 1; n-- {
 		if matchParts(pattern, name[:n]) {
