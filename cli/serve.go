@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ import (
 const IdleTrimDelay = 2 * time.Second
 
 type serveFlags struct {
+	logLevelSet  bool // --log-level given; else the server logs at info
 	listen       string
 	ports        []string
 	sets         []string
@@ -63,15 +65,16 @@ dialled.`,
   testbed serve ftp --set user=me --set password=secret --port 21/tcp=2121`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.logLevelSet = cmd.Flags().Changed("log-level")
 			return a.serve(cmd.Context(), args[0], f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", "", "address to listen on (default every interface)")
-	fl.StringArrayVar(&f.ports, "port", nil, "KEY=PORT: listen on PORT instead of the kind's port KEY (like 80/tcp=8080; 0 = any free port)")
-	fl.StringArrayVar(&f.sets, "set", nil, "NAME=VALUE: a kind option (see `testbed servers`)")
-	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file")
-	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM key file")
+	fl.StringArrayVar(&f.ports, "port", nil, "`KEY=PORT`: listen on PORT instead of the kind's port KEY (like 80/tcp=8080; 0 = any free port)")
+	fl.StringArrayVar(&f.sets, "set", nil, "`NAME=VALUE`: a kind option (testbed servers lists them)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate `FILE`")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM key `FILE`")
 	fl.StringVar(&f.allowDomain, "allow-domain", "", "proxy/socks: names in this domain are testbed destinations")
 	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
 	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
@@ -122,7 +125,13 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	policy.Logger = a.log
+	log := a.log
+	if !f.logLevelSet {
+		// What a server serves is its log: logins, requests, refusals,
+		// one line each, in a container as under the local driver.
+		log = slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	policy.Logger = log
 	ls, pcs, err := kind.Listen(f.listen, override)
 	if err != nil {
 		return err
@@ -146,7 +155,7 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 		trim.ExecutablePages()
 	})
 	defer settled.Stop()
-	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: a.log})
+	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: log})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -123,7 +123,7 @@ func (a *app) sink() progress.Sink {
 	}
 	switch mode {
 	case "tty":
-		return &progress.TTY{W: a.io.Err}
+		return newTTY(a.io.Err)
 	case "json":
 		return &progress.JSON{W: a.io.Err}
 	case "quiet":

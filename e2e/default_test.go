@@ -218,6 +218,19 @@ func TestDefaultTestbed(t *testing.T) {
 		if one.out+one.err == "" || strings.Contains(one.out, " | ") {
 			t.Errorf("logs ftp = %q, want the ftp server's own lines", one.out)
 		}
+		// The servers in containers log what they serve, as under the
+		// local driver: the ftp subtest's login, the http subtest's
+		// request; never a password.
+		if !strings.Contains(one.out+one.err, `user=anonymous`) || !strings.Contains(one.out+one.err, `msg="ftp login"`) {
+			t.Errorf("logs ftp has no login line:\n%.2000s", one.out+one.err)
+		}
+		web := b.run("logs", "http").must(t, "logs http")
+		if !strings.Contains(web.out+web.err, `msg=request method=GET uri=/status/418 `) {
+			t.Errorf("logs http has no request line for GET /status/418:\n%.2000s", web.out+web.err)
+		}
+		if strings.Contains(all.out+all.err, "t@example.test") {
+			t.Errorf("logs show the anonymous password")
+		}
 		for _, s := range []string{"echo ", "ftp  ", "http ", "imap ", "proxy", "socks"} {
 			if !strings.Contains(all.out+all.err, s+" | ") {
 				t.Errorf("logs of every server has no %q lines:\n%.2000s", s+" | ", all.out+all.err)

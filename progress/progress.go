@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/testbed-dev/testbed/internal/printable"
 )
 
 // Phases a server goes through.
@@ -57,7 +59,7 @@ type Plain struct {
 func (p *Plain) Event(e Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.W, "%8.3fs %-10s %-9s %s\n", e.Elapsed.Seconds(), orProject(e.Server), e.Phase, e.Detail)
+	fmt.Fprintf(p.W, "%8.3fs %-10s %-9s %s\n", e.Elapsed.Seconds(), printable.Line(orProject(e.Server)), e.Phase, printable.Line(e.Detail))
 }
 
 func orProject(s string) string {
@@ -79,40 +81,6 @@ func (j *JSON) Event(e Event) {
 	defer j.mu.Unlock()
 	b, _ := json.Marshal(e)
 	fmt.Fprintf(j.W, "%s\n", b)
-}
-
-// TTY redraws one line per server in place, with ANSI cursor movement.
-type TTY struct {
-	mu    sync.Mutex
-	W     io.Writer
-	lines map[string]string
-	order []string
-	drawn int
-}
-
-// Event implements Sink.
-func (t *TTY) Event(e Event) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.lines == nil {
-		t.lines = map[string]string{}
-	}
-	key := orProject(e.Server)
-	if _, ok := t.lines[key]; !ok {
-		t.order = append(t.order, key)
-	}
-	mark := map[string]string{PhaseReady: "✔", PhaseFailed: "✘", PhaseRemoved: "✔"}[e.Phase]
-	if mark == "" {
-		mark = "…"
-	}
-	t.lines[key] = fmt.Sprintf("%s %-10s %-9s %s (%.1fs)", mark, key, e.Phase, e.Detail, e.Elapsed.Seconds())
-	if t.drawn > 0 {
-		fmt.Fprintf(t.W, "\x1b[%dA", t.drawn)
-	}
-	for _, k := range t.order {
-		fmt.Fprintf(t.W, "\x1b[2K%s\n", t.lines[k])
-	}
-	t.drawn = len(t.order)
 }
 
 // Recorder keeps every event, for tests and for `up --timings`.

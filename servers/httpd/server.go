@@ -35,7 +35,7 @@ type Options struct {
 	User     string       // user of the auth areas; "" means DefaultUser
 	Password string       // its password; "" means DefaultPassword
 	DataDir  string       // where uploads go; "" means a new temporary directory that Close removes
-	Logger   *slog.Logger // requests at Debug, failures at Warn; nil discards
+	Logger   *slog.Logger // requests at Info, failures at Warn; nil discards
 }
 
 // Server is the HTTP server. Serve and ServeTLS may run on several listeners
@@ -182,16 +182,16 @@ func (s *Server) Close() error {
 // logRequests logs each request at Debug when the logger wants it.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
-			slog.String("uri", r.RequestURI),
+			slog.String("uri", r.URL.EscapedPath()), // no query: it may carry a token
 			slog.String("proto", r.Proto),
 			slog.String("remote", r.RemoteAddr),
 			slog.Int("status", rec.status),
