@@ -12,7 +12,7 @@ import (
 // loadSpec reads the configured spec (or takes the default testbed),
 // validates it and keeps the servers asked for.
 func loadSpec(ctx context.Context, c *config, cat *catalog.Catalog) (*spec.Testbed, error) {
-	tb := cat.Default()
+	tb := cat.DefaultWith(c.servers...)
 	if c.specFile != "" {
 		var err error
 		if tb, _, err = specfile.Load(ctx, c.specFile, specfile.Options{}); err != nil {

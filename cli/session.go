@@ -31,7 +31,7 @@ type loaded struct {
 // picks the project name. Every problem is a usage error (exit 2).
 func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	cat := catalog.New()
-	tb, warnings, err := loadSpec(ctx, a.g.file, cat, specfile.Options{Profiles: a.g.profiles, PublishAllInterfaces: a.g.publishAll})
+	tb, warnings, err := loadSpec(ctx, a.g.file, cat, servers, specfile.Options{Profiles: a.g.profiles, PublishAllInterfaces: a.g.publishAll})
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +53,12 @@ func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	return &loaded{tb: tb, cat: cat, project: project, warnings: warnings}, nil
 }
 
-// loadSpec finds and reads the spec.
-func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o specfile.Options) (*spec.Testbed, []string, error) {
+// loadSpec finds and reads the spec; without one, the default testbed
+// with the opt-in kinds among servers.
+func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, servers []string, o specfile.Options) (*spec.Testbed, []string, error) {
 	if file == "" {
 		if file = specfile.Find("."); file == "" {
-			return cat.Default(), nil, nil
+			return cat.DefaultWith(servers...), nil, nil
 		}
 	}
 	tb, warnings, err := specfile.Load(ctx, file, o)
