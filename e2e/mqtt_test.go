@@ -35,7 +35,7 @@ func TestMQTTKind(t *testing.T) {
 				t.Errorf("restricted user's mosquitto_sub private/# = %q, want a denial", out)
 			}
 
-			o := paho.NewClientOptions().AddBroker("ssl://"+bed.Addr("mqtt", "8883")).SetTLSConfig(bed.TLSConfig()).
+			o := paho.NewClientOptions().AddBroker("ssl://" + bed.Addr("mqtt", "8883")).SetTLSConfig(bed.TLSConfig()).
 				SetUsername("mqtttest").SetPassword("password").SetAutoReconnect(false)
 			c := paho.NewClient(o)
 			if tok := c.Connect(); !tok.WaitTimeout(15*time.Second) || tok.Error() != nil {
