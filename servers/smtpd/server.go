@@ -252,5 +252,7 @@ func (ss *session) Logout() error { return nil }
 // clients that went away, which is routine.
 type logAdapter struct{ log *slog.Logger }
 
-func (l logAdapter) Printf(format string, v ...any) { l.log.Debug("smtp: " + fmt.Sprintf(format, v...)) }
-func (l logAdapter) Println(v ...any)               { l.log.Debug("smtp: " + strings.TrimSpace(fmt.Sprintln(v...))) }
+func (l logAdapter) Printf(format string, v ...any) {
+	l.log.Debug("smtp: " + fmt.Sprintf(format, v...))
+}
+func (l logAdapter) Println(v ...any) { l.log.Debug("smtp: " + strings.TrimSpace(fmt.Sprintln(v...))) }
