@@ -23,7 +23,7 @@ func startKinds(t *testing.T, driver string, servers ...string) *testbed.Bed {
 	if driver == "docker" {
 		testenv.Engine(t)
 	}
-	return testbed.Start(t, testbed.WithDriver(driver), testbed.WithServers(servers...), testbed.WithTimeout(3*time.Minute))
+	return testbed.Start(t, testbed.WithDriver(driver), testbed.WithServers(servers...), testbed.WithTimeout(8*time.Minute))
 }
 
 // needTool skips without a Debian-packaged client, or fails when CI is set.
