@@ -113,6 +113,11 @@ func (c *Catalog) Names() []string {
 // WithServers("mqtt")).
 var DefaultOrder = []string{"http", "proxy", "socks", "ftp", "imap", "echo"}
 
+// optInNote is the endpoints line of an opt-in kind, for `testbed servers`.
+func optInNote(kind string) string {
+	return fmt.Sprintf("opt-in: not in the default testbed; `testbed up %s`, WithServers(%q) or a spec adds it", kind, kind)
+}
+
 // Default returns the built-in default testbed: one server of each kind of
 // DefaultOrder, named after it.
 func (c *Catalog) Default() *spec.Testbed {

@@ -22,6 +22,7 @@ func coapKind() *Kind {
 		},
 		Credentials: "DTLS PSK identity " + coapd.DefaultPSKIdentity + ", key " + coapd.DefaultPSK + "; or the project CA",
 		Endpoints: []string{
+			optInNote("coap"),
 			"/hello GET: \"Hello, testbed!\"; /echo POST, PUT: the payload back with its content format",
 			"/store GET, PUT (replace), POST (append), DELETE (then 4.04); observable; starts as \"" + coapd.InitialStore + "\"",
 			"/large GET: 8 KiB of text, block-wise (Block2); PUTs larger than a block arrive block-wise (Block1)",

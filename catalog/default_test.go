@@ -22,6 +22,13 @@ func TestDefaultWith(t *testing.T) {
 	if got := names("mqtt", "http", "nosuchkind", "mqtt"); got != base+" mqtt=mqtt" {
 		t.Errorf("DefaultWith(mqtt, http, nosuchkind, mqtt) = %s, want the default and mqtt once", got)
 	}
+	for _, n := range append([]string{"mqtt", "mail", "coap"}, DefaultOrder...) {
+		k, _ := c.Kind(n)
+		optIn := len(k.Endpoints) > 0 && strings.HasPrefix(k.Endpoints[0], "opt-in:")
+		if optIn == contains(DefaultOrder, n) {
+			t.Errorf("kind %s: opt-in note %v, in DefaultOrder %v; want exactly one", n, optIn, contains(DefaultOrder, n))
+		}
+	}
 	if _, ok := c.Kind("mqtt"); !ok || !strings.Contains(strings.Join(c.Names(), " "), "mqtt") {
 		t.Error("Names() lacks mqtt, want every kind listed (testbed servers)")
 	}

@@ -34,6 +34,7 @@ func mailKind() *Kind {
 		},
 		Credentials: imapd.DefaultUser + " / " + imapd.DefaultPassword + " (SMTP AUTH, POP3; the imap kind's user, so one login reads the mail both ways)",
 		Endpoints: []string{
+			optInNote("mail"),
 			"mail to <user>@<any domain> is delivered; other recipients get 550 (nothing is relayed)",
 			"SMTP: EHLO, STARTTLS, AUTH PLAIN and LOGIN (also before STARTTLS unless insecure-auth=false), 8BITMIME, PIPELINING, SIZE 10 MiB",
 			"POP3: USER/PASS, APOP, AUTH PLAIN, CAPA, STLS, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, QUIT; the maildrop holds 1 seeded message",

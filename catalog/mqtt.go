@@ -24,6 +24,7 @@ func mqttKind() *Kind {
 		Credentials: mqttd.DefaultUser + " / " + mqttd.DefaultPassword + " (every topic); " +
 			mqttd.DefaultRestrictedUser + " / " + mqttd.DefaultRestrictedPassword + " (" + mqttd.DefaultRestrictedTopics + " only); anonymous allowed",
 		Endpoints: []string{
+			optInNote("mqtt"),
 			"MQTT 3.1, 3.1.1 and 5; QoS 0, 1 and 2; retained messages; wills (MQTT 5 will delay too)",
 			"persistent sessions (clean session 0 / session expiry) kept in memory while the broker runs",
 			"wildcards, shared subscriptions ($share/group/filter), subscription identifiers, topic aliases",
