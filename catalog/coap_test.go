@@ -14,12 +14,12 @@ import (
 )
 
 func TestCoAPKindRun(t *testing.T) {
-	r := startKindForTest(t, "coap", nil, true, nil)
+	r := runKindOnLoopback(t, "coap", nil, true, nil)
 	k, _ := New().Kind("coap")
 	for _, p := range k.Ready(nil).All {
-		c := dialKind(t, r, "5683/tcp", nil)
+		c := dialRunningKind(t, r, "5683/tcp", nil)
 		if p.Banner.TLS {
-			c = dialKind(t, r, "5684/tcp", r.clientTLS())
+			c = dialRunningKind(t, r, "5684/tcp", r.clientTLS())
 		}
 		io.WriteString(c, p.Banner.Send)
 		var got []byte
@@ -60,7 +60,7 @@ func TestCoAPKindRun(t *testing.T) {
 
 // Without a certificate, DTLS still serves the PSK and 5684/tcp is closed.
 func TestCoAPKindWithoutTLS(t *testing.T) {
-	r := startKindForTest(t, "coap", map[string]string{"psk-identity": "id", "psk": "k"}, false, nil)
+	r := runKindOnLoopback(t, "coap", map[string]string{"psk-identity": "id", "psk": "k"}, false, nil)
 	cc, err := dtls.Dial(r.addrs["5684/udp"], &piondtls.Config{
 		PSK: func([]byte) ([]byte, error) { return []byte("k"), nil }, PSKIdentityHint: []byte("id"),
 		CipherSuites: []piondtls.CipherSuiteID{piondtls.TLS_PSK_WITH_AES_128_CCM_8},

@@ -97,15 +97,15 @@ func pop3Subjects(t *testing.T, c net.Conn) []string {
 
 func TestMailKindRun(t *testing.T) {
 	imapAddr := startIMAPForMail(t)
-	r := startKindForTest(t, "mail", nil, true, dialerTo(imapAddr))
+	r := runKindOnLoopback(t, "mail", nil, true, testDialerTo(imapAddr))
 	k, _ := New().Kind("mail")
 	for _, p := range k.Ready(nil).All {
 		key := strconv.Itoa(p.Banner.Port) + "/tcp"
 		var c net.Conn
 		if p.Banner.TLS {
-			c = dialKind(t, r, key, r.clientTLS())
+			c = dialRunningKind(t, r, key, r.clientTLS())
 		} else {
-			c = dialKind(t, r, key, nil)
+			c = dialRunningKind(t, r, key, nil)
 		}
 		greeting, err := bufio.NewReader(c).ReadString('\n')
 		if err != nil || !regexp.MustCompile(p.Banner.Expect).MatchString(greeting) {
@@ -114,7 +114,7 @@ func TestMailKindRun(t *testing.T) {
 	}
 
 	sendMail(t, r.addrs["25/tcp"], "through the kind")
-	got := pop3Subjects(t, dialKind(t, r, "995/tcp", r.clientTLS()))
+	got := pop3Subjects(t, dialRunningKind(t, r, "995/tcp", r.clientTLS()))
 	if strings.Join(got, "|") != "Welcome to testbed mail|through the kind" {
 		t.Errorf("POP3 subjects = %q, want the seeded one and the sent one", got)
 	}
@@ -143,12 +143,12 @@ func TestMailKindRun(t *testing.T) {
 // Without an imap server (the dialer refuses, as on a testbed with no
 // server of that name) mail is still taken and kept for POP3.
 func TestMailKindWithoutIMAP(t *testing.T) {
-	refuse := dialerFunc(func(context.Context, string, string) (net.Conn, error) {
+	refuse := testDialerFunc(func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("destination not allowed")
 	})
-	r := startKindForTest(t, "mail", nil, true, refuse)
+	r := runKindOnLoopback(t, "mail", nil, true, refuse)
 	sendMail(t, r.addrs["25/tcp"], "no imap here")
-	got := pop3Subjects(t, dialKind(t, r, "110/tcp", nil))
+	got := pop3Subjects(t, dialRunningKind(t, r, "110/tcp", nil))
 	if len(got) != 2 || got[1] != "no imap here" {
 		t.Errorf("POP3 subjects = %q", got)
 	}
@@ -160,7 +160,7 @@ func TestMailKindWithoutIMAP(t *testing.T) {
 func TestMailKindOptions(t *testing.T) {
 	k, _ := New().Kind("mail")
 	for _, bad := range []map[string]string{{"insecure-auth": "perhaps"}, {"user": "a@b"}} {
-		r := startKindForTest(t, "mail", bad, true, nil)
+		r := runKindOnLoopback(t, "mail", bad, true, nil)
 		if err := r.stop(); err == nil {
 			t.Errorf("Run(%v) = nil, want an option error", bad)
 		}
@@ -177,15 +177,15 @@ func TestMailKindOptions(t *testing.T) {
 	}
 }
 
-// dialerFunc adapts a function to Dialer.
-type dialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
+// testDialerFunc adapts a function to Dialer.
+type testDialerFunc func(ctx context.Context, network, address string) (net.Conn, error)
 
-func (f dialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+func (f testDialerFunc) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	return f(ctx, network, address)
 }
 
-// dialerTo connects to addr whatever it is asked for.
-func dialerTo(addr string) dialerFunc {
+// testDialerTo connects to addr whatever it is asked for.
+func testDialerTo(addr string) testDialerFunc {
 	return func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)

@@ -10,13 +10,13 @@ import (
 )
 
 func TestMQTTKindRun(t *testing.T) {
-	r := startKindForTest(t, "mqtt", nil, true, nil)
+	r := runKindOnLoopback(t, "mqtt", nil, true, nil)
 	k, _ := New().Kind("mqtt")
 	probes := k.Ready(nil).All
 	for i, p := range probes {
-		c := dialKind(t, r, "1883/tcp", nil)
+		c := dialRunningKind(t, r, "1883/tcp", nil)
 		if p.Banner.TLS {
-			c = dialKind(t, r, "8883/tcp", r.clientTLS())
+			c = dialRunningKind(t, r, "8883/tcp", r.clientTLS())
 		}
 		io.WriteString(c, p.Banner.Send)
 		buf := make([]byte, 4)
@@ -35,10 +35,10 @@ func TestMQTTKindRun(t *testing.T) {
 // With anonymous=false the probe's CONNACK refuses (return code 5) yet
 // still matches: the probe tells the broker is up, not who may log in.
 func TestMQTTKindNoAnonymous(t *testing.T) {
-	r := startKindForTest(t, "mqtt", map[string]string{"anonymous": "false"}, false, nil)
+	r := runKindOnLoopback(t, "mqtt", map[string]string{"anonymous": "false"}, false, nil)
 	k, _ := New().Kind("mqtt")
 	p := k.Ready(nil).All[0].Banner
-	c := dialKind(t, r, "1883/tcp", nil)
+	c := dialRunningKind(t, r, "1883/tcp", nil)
 	io.WriteString(c, p.Send)
 	buf := make([]byte, 4)
 	if _, err := io.ReadFull(c, buf); err != nil || !regexp.MustCompile(p.Expect).Match(buf) || buf[3] != 5 {

@@ -15,8 +15,8 @@ import (
 	"github.com/testbed-dev/testbed/servers/testca"
 )
 
-// kindRun is a kind running on 127.0.0.1 in the test's process.
-type kindRun struct {
+// loopbackKind is a kind running on 127.0.0.1 in the test's process.
+type loopbackKind struct {
 	addrs  map[string]string // by port key
 	pool   *x509.CertPool    // trusts the server's certificate
 	caFile string
@@ -24,13 +24,13 @@ type kindRun struct {
 	stop   func() error // cancels Run and returns its error
 }
 
-func (r *kindRun) clientTLS() *tls.Config {
+func (r *loopbackKind) clientTLS() *tls.Config {
 	return &tls.Config{RootCAs: r.pool, ServerName: "127.0.0.1"}
 }
 
-// startKindForTest runs kind name with opts on free ports of 127.0.0.1,
+// runKindOnLoopback runs kind name with opts on free ports of 127.0.0.1,
 // with a certificate from a test CA when withTLS, and a dialer when given.
-func startKindForTest(t *testing.T, name string, opts map[string]string, withTLS bool, dialer Dialer) *kindRun {
+func runKindOnLoopback(t *testing.T, name string, opts map[string]string, withTLS bool, dialer Dialer) *loopbackKind {
 	t.Helper()
 	k, ok := New().Kind(name)
 	if !ok {
@@ -48,7 +48,7 @@ func startKindForTest(t *testing.T, name string, opts map[string]string, withTLS
 	if err != nil {
 		t.Fatalf("Listen() = %v", err)
 	}
-	r := &kindRun{addrs: map[string]string{}, log: &imapKindLog{}}
+	r := &loopbackKind{addrs: map[string]string{}, log: &imapKindLog{}}
 	for key, l := range ls {
 		r.addrs[key] = l.Addr().String()
 	}
@@ -91,8 +91,8 @@ func startKindForTest(t *testing.T, name string, opts map[string]string, withTLS
 	return r
 }
 
-// dialKind connects to the kind's port key, over TLS when cfg is set.
-func dialKind(t *testing.T, r *kindRun, key string, cfg *tls.Config) net.Conn {
+// dialRunningKind connects to the kind's port key, over TLS when cfg is set.
+func dialRunningKind(t *testing.T, r *loopbackKind, key string, cfg *tls.Config) net.Conn {
 	t.Helper()
 	var c net.Conn
 	var err error

@@ -14,12 +14,12 @@ import (
 	"github.com/plgd-dev/go-coap/v3/udp"
 )
 
-// The coap kind on both drivers: coap-client (Debian's libcoap3-bin) over
+// The coap kind on both bothDrivers: coap-client (Debian's libcoap3-bin) over
 // UDP, DTLS with the PSK and DTLS trusting the project CA; go-coap's
 // client over UDP and DTLS.
 func TestCoAPKind(t *testing.T) {
-	needTool(t, "coap-client-openssl", "libcoap3-bin")
-	for _, driver := range drivers {
+	requireClient(t, "coap-client-openssl", "libcoap3-bin")
+	for _, driver := range bothDrivers {
 		t.Run(driver, func(t *testing.T) {
 			bed := startKinds(t, driver, "coap")
 			plain := "coap://" + bed.Addr("coap", "5683/udp")
@@ -34,12 +34,12 @@ func TestCoAPKind(t *testing.T) {
 				{[]string{"-m", "get", "-R", bed.CAFile(), secure + "/hello"}, "Hello, testbed!"},
 				{[]string{"-m", "get", plain + "/.well-known/core"}, `</hello>;rt="testbed.hello";ct=0`},
 			} {
-				out, err := tool(t, "coap-client-openssl", c.args...)
+				out, err := runClient(t, "coap-client-openssl", c.args...)
 				if err != nil || !strings.HasPrefix(out, c.want) {
 					t.Errorf("coap-client-openssl %s = %q, %v; want %q", strings.Join(c.args, " "), out, err, c.want)
 				}
 			}
-			if out, err := tool(t, "coap-client-openssl", "-m", "get", "-b", "64", plain+"/large"); err != nil || len(out) != 8192 {
+			if out, err := runClient(t, "coap-client-openssl", "-m", "get", "-b", "64", plain+"/large"); err != nil || len(out) != 8192 {
 				t.Errorf("coap-client block-wise GET /large = %d bytes, %v; want 8192", len(out), err)
 			}
 

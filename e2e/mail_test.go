@@ -13,13 +13,13 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// The mail kind with the imap kind in one testbed, on both drivers: curl
+// The mail kind with the imap kind in one testbed, on both bothDrivers: curl
 // submits on 587 (STARTTLS, AUTH) and on 465, Go's net/smtp on 25; curl
 // reads the maildrop over POP3 with STLS and over pop3s; go-imap finds
 // every message in the imap server's INBOX.
 func TestMailKind(t *testing.T) {
-	needTool(t, "curl", "curl")
-	for _, driver := range drivers {
+	requireClient(t, "curl", "curl")
+	for _, driver := range bothDrivers {
 		t.Run(driver, func(t *testing.T) {
 			bed := startKinds(t, driver, "mail", "imap")
 			ca := bed.CAFile()
@@ -33,7 +33,7 @@ func TestMailKind(t *testing.T) {
 			}
 			for _, c := range curlSend {
 				send(c.subject)
-				if out, err := tool(t, "curl", "-sS", "--ssl-reqd", "--cacert", ca, "-u", "imaptest:password",
+				if out, err := runClient(t, "curl", "-sS", "--ssl-reqd", "--cacert", ca, "-u", "imaptest:password",
 					"--mail-from", "e2e@example.test", "--mail-rcpt", "imaptest@testbed.test", "-T", eml, c.url); err != nil {
 					t.Fatalf("curl %s: %v\n%s", c.url, err, out)
 				}
@@ -59,12 +59,12 @@ func TestMailKind(t *testing.T) {
 			c.Quit()
 
 			want := []string{"via 587 " + driver, "via 465 " + driver, "via 25 " + driver}
-			list, err := tool(t, "curl", "-sS", "--ssl-reqd", "--cacert", ca, "-u", "imaptest:password", "pop3://"+bed.Addr("mail", "110")+"/")
+			list, err := runClient(t, "curl", "-sS", "--ssl-reqd", "--cacert", ca, "-u", "imaptest:password", "pop3://"+bed.Addr("mail", "110")+"/")
 			if err != nil || len(strings.Split(list, "\n")) != 4 {
 				t.Errorf("curl pop3 listing = %q, %v; want the seeded message and 3 sent", list, err)
 			}
 			for i, subject := range want {
-				msg, err := tool(t, "curl", "-sS", "--cacert", ca, "-u", "imaptest:password", fmt.Sprintf("pop3s://%s/%d", bed.Addr("mail", "995"), i+2))
+				msg, err := runClient(t, "curl", "-sS", "--cacert", ca, "-u", "imaptest:password", fmt.Sprintf("pop3s://%s/%d", bed.Addr("mail", "995"), i+2))
 				if err != nil || !strings.Contains(msg, "Subject: "+subject) {
 					t.Errorf("curl pop3s RETR %d = %q, %v; want Subject %s", i+2, msg, err, subject)
 				}
@@ -96,8 +96,8 @@ func TestMailKind(t *testing.T) {
 
 // Without an imap server in the testbed, mail is taken and kept for POP3.
 func TestMailKindAlone(t *testing.T) {
-	needTool(t, "curl", "curl")
-	for _, driver := range drivers {
+	requireClient(t, "curl", "curl")
+	for _, driver := range bothDrivers {
 		t.Run(driver, func(t *testing.T) {
 			bed := startKinds(t, driver, "mail")
 			c, err := smtp.Dial(bed.Addr("mail", "25"))
@@ -112,7 +112,7 @@ func TestMailKindAlone(t *testing.T) {
 				t.Fatalf("DATA without an imap server = %v, want 250", err)
 			}
 			c.Quit()
-			msg, err := tool(t, "curl", "-sS", "-u", "imaptest:password", "pop3://"+bed.Addr("mail", "110")+"/2")
+			msg, err := runClient(t, "curl", "-sS", "-u", "imaptest:password", "pop3://"+bed.Addr("mail", "110")+"/2")
 			if err != nil || !strings.Contains(msg, "Subject: alone") {
 				t.Errorf("curl pop3 RETR 2 = %q, %v", msg, err)
 			}

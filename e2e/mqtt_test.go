@@ -8,12 +8,12 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
-// The mqtt kind on both drivers: mosquitto_pub/sub in MQTT 3.1.1 and 5,
+// The mqtt kind on both bothDrivers: mosquitto_pub/sub in MQTT 3.1.1 and 5,
 // plain and on 8883 with the project CA, and a Go client (Paho) through
 // the CA pool.
 func TestMQTTKind(t *testing.T) {
-	needTool(t, "mosquitto_pub", "mosquitto-clients")
-	for _, driver := range drivers {
+	requireClient(t, "mosquitto_pub", "mosquitto-clients")
+	for _, driver := range bothDrivers {
 		t.Run(driver, func(t *testing.T) {
 			bed := startKinds(t, driver, "mqtt")
 			for _, c := range []struct{ v, port string }{{"mqttv311", "1883"}, {"mqttv5", "8883"}, {"mqttv5", "1883"}, {"mqttv311", "8883"}} {
@@ -23,15 +23,15 @@ func TestMQTTKind(t *testing.T) {
 					args = append(args, "--cafile", bed.CAFile())
 				}
 				topic := "e2e/" + c.v + "/" + c.port
-				if out, err := tool(t, "mosquitto_pub", append(args, "-t", topic, "-m", "hello "+topic, "-q", "1", "-r")...); err != nil {
+				if out, err := runClient(t, "mosquitto_pub", append(args, "-t", topic, "-m", "hello "+topic, "-q", "1", "-r")...); err != nil {
 					t.Fatalf("mosquitto_pub %v: %v\n%s", c, err, out)
 				}
-				if out, err := tool(t, "mosquitto_sub", append(args, "-t", topic, "-C", "1", "-W", "15")...); err != nil || out != "hello "+topic {
+				if out, err := runClient(t, "mosquitto_sub", append(args, "-t", topic, "-C", "1", "-W", "15")...); err != nil || out != "hello "+topic {
 					t.Errorf("mosquitto_sub %v = %q, %v; want the retained message", c, out, err)
 				}
 			}
 			limited := []string{"-h", "127.0.0.1", "-p", portOf(t, bed.Addr("mqtt", "1883")), "-u", "mqttlimited", "-P", "password"}
-			if out, _ := tool(t, "mosquitto_sub", append(limited, "-t", "private/#", "-C", "1", "-W", "5")...); out != "All subscription requests were denied." {
+			if out, _ := runClient(t, "mosquitto_sub", append(limited, "-t", "private/#", "-C", "1", "-W", "5")...); out != "All subscription requests were denied." {
 				t.Errorf("restricted user's mosquitto_sub private/# = %q, want a denial", out)
 			}
 

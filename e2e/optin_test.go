@@ -12,8 +12,8 @@ import (
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
-// drivers are the drivers every opt-in kind is tested on.
-var drivers = []string{"local", "docker"}
+// bothDrivers are the bothDrivers every opt-in kind is tested on.
+var bothDrivers = []string{"local", "docker"}
 
 // startKinds brings servers up through the library on driver, asked for by
 // name without a spec (opt-in kinds join the default testbed that way); a
@@ -26,8 +26,8 @@ func startKinds(t *testing.T, driver string, servers ...string) *testbed.Bed {
 	return testbed.Start(t, testbed.WithDriver(driver), testbed.WithServers(servers...), testbed.WithTimeout(8*time.Minute))
 }
 
-// needTool skips without a Debian-packaged client, or fails when CI is set.
-func needTool(t *testing.T, name, pkg string) {
+// requireClient skips without a Debian-packaged client, or fails when CI is set.
+func requireClient(t *testing.T, name, pkg string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		if os.Getenv("CI") != "" {
@@ -38,7 +38,7 @@ func needTool(t *testing.T, name, pkg string) {
 }
 
 // tool runs a client with a deadline and returns its trimmed output.
-func tool(t *testing.T, name string, args ...string) (string, error) {
+func runClient(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
