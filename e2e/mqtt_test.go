@@ -30,7 +30,7 @@ func TestMQTTKind(t *testing.T) {
 					t.Errorf("mosquitto_sub %v = %q, %v; want the retained message", c, out, err)
 				}
 			}
-			limited := []string{"-h", "127.0.0.1", "-p", portOf(t, bed.Addr("mqtt", "1883")), "-u", "mqttlimited", "-P", "password"}
+			limited := []string{"-h", "127.0.0.1", "-p", portOfAddr(t, bed.Addr("mqtt", "1883")), "-u", "mqttlimited", "-P", "password"}
 			if out, _ := runClient(t, "mosquitto_sub", append(limited, "-t", "private/#", "-C", "1", "-W", "5")...); out != "All subscription requests were denied." {
 				t.Errorf("restricted user's mosquitto_sub private/# = %q, want a denial", out)
 			}
@@ -58,7 +58,7 @@ func TestMQTTKind(t *testing.T) {
 	}
 }
 
-func portOf(t *testing.T, addr string) string {
+func portOfAddr(t *testing.T, addr string) string {
 	t.Helper()
 	_, p, err := net.SplitHostPort(addr)
 	if err != nil {
