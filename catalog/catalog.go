@@ -111,15 +111,37 @@ func (c *Catalog) Names() []string {
 	return append(out, rest...)
 }
 
-// DefaultOrder is the default testbed's servers, each of the kind of its name.
+// DefaultOrder is the default testbed's servers, each of the kind of its
+// name. Kinds not listed are opt-in: a spec names them, or DefaultWith adds
+// them when they are asked for by name (`testbed up mqtt`,
+// WithServers("mqtt")).
 var DefaultOrder = []string{"http", "proxy", "socks", "ftp", "imap", "echo"}
 
-// Default returns the built-in default testbed: one server of every kind,
-// named after it.
+// optInNote is the endpoints line of an opt-in kind, for `testbed servers`.
+func optInNote(kind string) string {
+	return fmt.Sprintf("opt-in: not in the default testbed; `testbed up %s`, WithServers(%q) or a spec adds it", kind, kind)
+}
+
+// Default returns the built-in default testbed: one server of each kind of
+// DefaultOrder, named after it.
 func (c *Catalog) Default() *spec.Testbed {
+	return c.DefaultWith()
+}
+
+// DefaultWith returns the default testbed plus one server of each opt-in
+// kind among names, named after it; names that are no kind are left for
+// the caller's subset to refuse.
+func (c *Catalog) DefaultWith(names ...string) *spec.Testbed {
 	tb := &spec.Testbed{Name: "testbed", Domain: spec.DefaultDomain, Format: "builtin"}
-	for _, n := range c.Names() {
-		tb.Servers = append(tb.Servers, &spec.Server{Name: n, Builtin: n})
+	for _, n := range DefaultOrder {
+		if _, ok := c.kinds[n]; ok {
+			tb.Servers = append(tb.Servers, &spec.Server{Name: n, Builtin: n})
+		}
+	}
+	for _, n := range names {
+		if _, ok := c.kinds[n]; ok && !contains(DefaultOrder, n) && tb.Server(n) == nil {
+			tb.Servers = append(tb.Servers, &spec.Server{Name: n, Builtin: n})
+		}
 	}
 	return tb
 }

@@ -9,5 +9,8 @@ func builtinKinds() []*Kind {
 		socksKind(),
 		ftpKind(),
 		imapKind(),
+		mqttKind(),
+		mailKind(),
+		coapKind(),
 	}
 }

@@ -190,11 +190,11 @@ func TestOnPorts(t *testing.T) {
 	}
 }
 
-// Every built-in kind's probe, as planned for the kind's default server,
+// Every built-in kind's probe (opt-in kinds too), as planned for the kind's default server,
 // is one probe.FromSpec builds.
 func TestBuiltinProbesBuild(t *testing.T) {
 	cat := catalog.New()
-	p, err := New(cat.Default(), cat, Options{Project: "p", Container: true})
+	p, err := New(cat.DefaultWith(cat.Names()...), cat, Options{Project: "p", Container: true})
 	if err != nil {
 		t.Fatal(err)
 	}

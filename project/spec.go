@@ -54,7 +54,7 @@ type Spec struct {
 // problem is a *UsageError.
 func Load(ctx context.Context, o LoadOptions) (*Spec, error) {
 	cat := catalog.New()
-	tb := cat.Default()
+	tb := cat.DefaultWith(o.Servers...) // opt-in kinds join when named
 	var warnings []string
 	file := o.File
 	if file == "" && !o.NoFind {
