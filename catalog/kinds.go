@@ -9,5 +9,6 @@ func builtinKinds() []*Kind {
 		socksKind(),
 		ftpKind(),
 		imapKind(),
+		faultsKind(),
 	}
 }
