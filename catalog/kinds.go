@@ -10,5 +10,6 @@ func builtinKinds() []*Kind {
 		ftpKind(),
 		imapKind(),
 		faultsKind(),
+		dnsKind(),
 	}
 }
