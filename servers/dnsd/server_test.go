@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/testbed-dev/testbed/servers/dnsd"
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 const testZone = `
@@ -149,14 +150,12 @@ func TestTruncationAndSlow(t *testing.T) {
 // TestDig asks with dig (bind9-dnsutils), which retries over TCP by
 // itself when an answer comes back truncated.
 func TestDig(t *testing.T) {
-	if _, err := exec.LookPath("dig"); err != nil {
-		t.Skip("dig is not installed (bind9-dnsutils; .ci/run installs it)")
-	}
+	digPath := servertest.Tool(t, "dig", "bind9-dnsutils")
 	addr := start(t)
 	host, port, _ := net.SplitHostPort(addr)
 	dig := func(args ...string) string {
 		t.Helper()
-		out, err := exec.Command("dig", append([]string{"@" + host, "-p", port, "+time=5", "+tries=2"}, args...)...).CombinedOutput()
+		out, err := exec.Command(digPath, append([]string{"@" + host, "-p", port, "+time=5", "+tries=2"}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("dig %v: %v\n%s", args, err, out)
 		}
