@@ -3,6 +3,7 @@ module github.com/testbed-dev/testbed
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/containerd/errdefs v1.0.0
 	github.com/emersion/go-imap/v2 v2.0.0-beta.8

@@ -11,5 +11,6 @@ func builtinKinds() []*Kind {
 		imapKind(),
 		faultsKind(),
 		dnsKind(),
+		websocketKind(),
 	}
 }

@@ -3,13 +3,16 @@ package e2e
 import (
 	"context"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/miekg/dns"
 
 	testbed "github.com/testbed-dev/testbed"
+	"github.com/testbed-dev/testbed/internal/clienttest"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -82,6 +85,31 @@ func TestDNSKind(t *testing.T) {
 		mx, err := r.LookupMX(t.Context(), domain)
 		if err != nil || len(mx) != 1 || mx[0].Host != "mail."+domain+"." {
 			t.Errorf("LookupMX(%s) = %v, %v; want mail.%s", domain, mx, err, domain)
+		}
+	})
+}
+
+func TestWebSocketKind(t *testing.T) {
+	drivers(t, func(t *testing.T, driver string) {
+		bed := testbed.Start(t, testbed.WithDriver(driver), testbed.WithServers("websocket"))
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		// Go's coder/websocket over wss://, trusting the project CA.
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: bed.TLSConfig()}}
+		c, _, err := websocket.Dial(ctx, "wss://"+bed.Addr("websocket", "443")+"/echo", &websocket.DialOptions{HTTPClient: hc, Subprotocols: []string{"echo"}})
+		if err != nil {
+			t.Fatalf("Dial wss = %v", err)
+		}
+		defer c.CloseNow()
+		c.Write(ctx, websocket.MessageText, []byte("over tls"))
+		if _, got, err := c.Read(ctx); err != nil || string(got) != "over tls" || c.Subprotocol() != "echo" {
+			t.Errorf("wss echo = %q, %v (subprotocol %q)", got, err, c.Subprotocol())
+		}
+		// Python's websockets over ws:// and wss://.
+		for _, base := range []string{"ws://" + bed.Addr("websocket", "80"), "wss://" + bed.Addr("websocket", "443")} {
+			if out, err := clienttest.WebSocket(t, base, bed.CAFile()); err != nil || strings.TrimSpace(out) != "ok" {
+				t.Errorf("websocket_client.py %s: %v\n%s", base, err, out)
+			}
 		}
 	})
 }

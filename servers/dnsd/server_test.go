@@ -10,8 +10,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/testbed-dev/testbed/internal/clienttest"
 	"github.com/testbed-dev/testbed/servers/dnsd"
-	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
 
 const testZone = `
@@ -150,7 +150,7 @@ func TestTruncationAndSlow(t *testing.T) {
 // TestDig asks with dig (bind9-dnsutils), which retries over TCP by
 // itself when an answer comes back truncated.
 func TestDig(t *testing.T) {
-	digPath := servertest.Tool(t, "dig", "bind9-dnsutils")
+	digPath := clienttest.Tool(t, "dig", "bind9-dnsutils")
 	addr := start(t)
 	host, port, _ := net.SplitHostPort(addr)
 	dig := func(args ...string) string {

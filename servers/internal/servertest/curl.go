@@ -44,18 +44,3 @@ func CurlOK(t testing.TB, args ...string) string {
 	}
 	return out
 }
-
-// Tool returns the path of a client program the tests run (dig, ssh, ...),
-// from the Debian package pkg. Without it the test is skipped, or fails
-// when CI is set: .ci/run installs every such package.
-func Tool(t testing.TB, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed and CI is set (Debian package %s; .ci/run installs it)", name, pkg)
-		}
-		t.Skipf("%s is not installed (Debian package %s)", name, pkg)
-	}
-	return path
-}
