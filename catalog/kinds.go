@@ -12,5 +12,6 @@ func builtinKinds() []*Kind {
 		faultsKind(),
 		dnsKind(),
 		websocketKind(),
+		sftpKind(),
 	}
 }

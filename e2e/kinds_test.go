@@ -10,10 +10,13 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/miekg/dns"
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 
 	testbed "github.com/testbed-dev/testbed"
 	"github.com/testbed-dev/testbed/internal/clienttest"
 	"github.com/testbed-dev/testbed/internal/testenv"
+	"github.com/testbed-dev/testbed/servers/sftpd"
 )
 
 // The kinds of the catalogue's second part, brought up through the library
@@ -111,5 +114,40 @@ func TestWebSocketKind(t *testing.T) {
 				t.Errorf("websocket_client.py %s: %v\n%s", base, err, out)
 			}
 		}
+	})
+}
+
+func TestSFTPKind(t *testing.T) {
+	drivers(t, func(t *testing.T, driver string) {
+		bed := testbed.Start(t, testbed.WithDriver(driver), testbed.WithServers("sftp"))
+		// The host key, pinned through HTTPS signed by the project CA.
+		line := testenv.Get(t, bed.HTTPClient(), "https://"+bed.Addr("sftp", "8022")+"/host-key")
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			t.Fatalf("host key %q: %v", line, err)
+		}
+		sc, err := ssh.Dial("tcp", bed.Addr("sftp", "22"), &ssh.ClientConfig{
+			User: "sftpkey", Auth: []ssh.AuthMethod{ssh.PublicKeys(sftpd.InsecureUserSigner())},
+			HostKeyCallback: ssh.FixedHostKey(key), Timeout: 10 * time.Second,
+		})
+		if err != nil {
+			t.Fatalf("ssh with the pinned host key and the test key: %v", err)
+		}
+		defer sc.Close()
+		c, err := sftp.NewClient(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		f, err := c.Create("/upload/from-go.txt")
+		if err != nil {
+			t.Fatalf("Create in /upload: %v", err)
+		}
+		f.Write([]byte("go"))
+		f.Close()
+		if fi, err := c.Stat("/upload/from-go.txt"); err != nil || fi.Size() != 2 {
+			t.Errorf("Stat of the upload = %v, %v", fi, err)
+		}
+		clienttest.SFTP(t, bed.Addr("sftp", "22"), key)
 	})
 }
