@@ -13,6 +13,9 @@ import (
 // validates it and keeps the servers asked for.
 func loadSpec(ctx context.Context, c *config, cat *catalog.Catalog) (*spec.Testbed, error) {
 	tb := cat.Default()
+	if len(c.servers) > 0 {
+		tb = cat.Every() // opt-in kinds are there when named
+	}
 	if c.specFile != "" {
 		var err error
 		if tb, _, err = specfile.Load(ctx, c.specFile, specfile.Options{}); err != nil {

@@ -107,14 +107,33 @@ func (c *Catalog) Names() []string {
 	return append(out, rest...)
 }
 
-// DefaultOrder is the default testbed's servers, each of the kind of its name.
+// DefaultOrder is the default testbed's servers, each of the kind of its
+// name. The other kinds (faults, dns, websocket, sftp) are opt-in: named
+// in a spec, with WithServers or `up KIND...`; with the docker driver each
+// adds a container to every default `up` (measured: four of them took it
+// from about 12s to about 20s on a loaded CI machine).
 var DefaultOrder = []string{"http", "proxy", "socks", "ftp", "imap", "echo"}
 
-// Default returns the built-in default testbed: one server of every kind,
-// named after it.
+// Default returns the built-in default testbed: one server of each kind in
+// DefaultOrder, named after it.
 func (c *Catalog) Default() *spec.Testbed {
+	var names []string
+	for _, n := range DefaultOrder {
+		if _, ok := c.kinds[n]; ok {
+			names = append(names, n)
+		}
+	}
+	return c.testbed(names)
+}
+
+// Every returns a testbed of one server of every kind, named after it:
+// what servers named without a spec (WithServers, `up KIND...`) are picked
+// from, opt-in kinds included.
+func (c *Catalog) Every() *spec.Testbed { return c.testbed(c.Names()) }
+
+func (c *Catalog) testbed(names []string) *spec.Testbed {
 	tb := &spec.Testbed{Name: "testbed", Domain: spec.DefaultDomain, Format: "builtin"}
-	for _, n := range c.Names() {
+	for _, n := range names {
 		tb.Servers = append(tb.Servers, &spec.Server{Name: n, Builtin: n})
 	}
 	return tb

@@ -31,7 +31,7 @@ type loaded struct {
 // picks the project name. Every problem is a usage error (exit 2).
 func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	cat := catalog.New()
-	tb, warnings, err := loadSpec(ctx, a.g.file, cat, specfile.Options{Profiles: a.g.profiles, PublishAllInterfaces: a.g.publishAll})
+	tb, warnings, err := loadSpec(ctx, a.g.file, cat, specfile.Options{Profiles: a.g.profiles, PublishAllInterfaces: a.g.publishAll}, len(servers) > 0)
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +53,15 @@ func (a *app) load(ctx context.Context, servers []string) (*loaded, error) {
 	return &loaded{tb: tb, cat: cat, project: project, warnings: warnings}, nil
 }
 
-// loadSpec finds and reads the spec.
-func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o specfile.Options) (*spec.Testbed, []string, error) {
+// loadSpec finds and reads the spec. Without one it is the default
+// testbed, or when servers are named (named), one server of every kind,
+// opt-in kinds included.
+func loadSpec(ctx context.Context, file string, cat *catalog.Catalog, o specfile.Options, named bool) (*spec.Testbed, []string, error) {
 	if file == "" {
 		if file = specfile.Find("."); file == "" {
+			if named {
+				return cat.Every(), nil, nil
+			}
 			return cat.Default(), nil, nil
 		}
 	}
