@@ -12,5 +12,9 @@ func builtinKinds() []*Kind {
 		mqttKind(),
 		mailKind(),
 		coapKind(),
+		faultsKind(),
+		dnsKind(),
+		websocketKind(),
+		sftpKind(),
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,11 +32,12 @@ func (a *app) serversCommand() *cobra.Command {
 					Credentials string           `json:"credentials,omitempty"`
 					Endpoints   []string         `json:"endpoints,omitempty"`
 					Options     []catalog.Option `json:"options,omitempty"`
+					Default     bool             `json:"default"` // in the default testbed
 				}
 				var out []kind
 				for _, n := range cat.Names() {
 					k, _ := cat.Kind(n)
-					kk := kind{Name: k.Name, Summary: k.Summary, Credentials: k.Credentials, Endpoints: k.Endpoints, Options: k.Options}
+					kk := kind{Name: k.Name, Summary: k.Summary, Credentials: k.Credentials, Endpoints: k.Endpoints, Options: k.Options, Default: slices.Contains(catalog.DefaultOrder, n)}
 					for _, p := range k.Ports {
 						kk.Ports = append(kk.Ports, port{p.Key(), p.TLS, p.Note})
 					}
@@ -46,6 +48,9 @@ func (a *app) serversCommand() *cobra.Command {
 			for _, n := range cat.Names() {
 				k, _ := cat.Kind(n)
 				fmt.Fprintf(a.io.Out, "%s — %s\n", k.Name, k.Summary)
+				if !slices.Contains(catalog.DefaultOrder, n) {
+					fmt.Fprintf(a.io.Out, "  opt-in:      not in the default testbed; name it (spec, WithServers, up %s)\n", n)
+				}
 				var ports []string
 				for _, p := range k.Ports {
 					s := p.Key()

@@ -37,7 +37,7 @@ func TestNoShellNoDockerCLI(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.HasPrefix(rel, "internal/testenv") || strings.HasPrefix(rel, "servers/internal/servertest") {
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.HasPrefix(rel, "internal/testenv") || strings.HasPrefix(rel, "internal/clienttest") || strings.HasPrefix(rel, "servers/internal/servertest") {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, p, nil, 0)

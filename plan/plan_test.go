@@ -208,7 +208,7 @@ func TestBuiltinProbesBuild(t *testing.T) {
 		}
 	}
 	if len(p.Steps()) != len(cat.Names()) {
-		t.Errorf("default testbed has %d servers, the catalogue %d kinds", len(p.Steps()), len(cat.Names()))
+		t.Errorf("a testbed of every kind has %d servers, the catalogue %d kinds", len(p.Steps()), len(cat.Names()))
 	}
 }
 
