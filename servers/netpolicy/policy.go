@@ -147,6 +147,12 @@ func (p *Policy) targets(ctx context.Context, network, host string, port int) ([
 	}
 	ips, err := r.LookupNetIP(ctx, ipNet, name)
 	if err != nil {
+		if !p.isTestbedName(name) && strings.Contains(name, ".") {
+			// A name outside the testbed that does not resolve (or only
+			// outside it) is refused, not "unreachable": example.com is
+			// 403, never 502. Short names are the network's own.
+			return nil, p.forbid(host, port, "not a testbed name ("+err.Error()+")")
+		}
 		return nil, fmt.Errorf("resolve %s: %w", name, err)
 	}
 	var out []string

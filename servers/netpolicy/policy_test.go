@@ -290,3 +290,23 @@ func TestGatewaySpellings(t *testing.T) {
 		t.Errorf("%d dials attempted, want none", n)
 	}
 }
+
+// TestNetworkModeOutsideNames: with Network set, a dotted name outside the
+// testbed that does not resolve is refused (403), not unreachable (502).
+func TestNetworkModeOutsideNames(t *testing.T) {
+	dns := startFakeDNS(t, map[string][]netip.Addr{})
+	p := &Policy{
+		Domain:   "testbed.test",
+		Nets:     []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+		Network:  "proj",
+		Resolver: dns.resolver(),
+	}
+	_, err := p.Check(context.Background(), "example.com", 80)
+	if Classify(err) != ReasonForbidden {
+		t.Errorf("Check(example.com) = %v, want forbidden", err)
+	}
+	_, err = p.Check(context.Background(), "nosuchserver", 80)
+	if Classify(err) == ReasonForbidden || err == nil {
+		t.Errorf("Check(nosuchserver) = %v, want a resolution failure", err)
+	}
+}
