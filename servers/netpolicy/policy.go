@@ -35,10 +35,10 @@ type Policy struct {
 	// share, and makes the policy decide by address alone: any DNS name may
 	// be resolved (the engine's DNS answers for the network's aliases), and
 	// an address inside Nets is dialled only if the engine's DNS names it
-	// "<Network>-<server>.<Network>" in reverse: it names the network's
+	// "<Network>.<server>.<Network>" in reverse: it names the network's
 	// containers so and nothing else (not the gateway, which is the host,
 	// nor other machines on the subnet), and the project's containers are
-	// called <project>-<server> on the network <project>. The allow-list
+	// called <project>.<server> on the network <project>. The allow-list
 	// of every server is then O(1).
 	Network string
 	// Deny are addresses never dialled even inside Nets (the gateways).
@@ -220,7 +220,8 @@ func (p *Policy) isEdge(ip netip.Addr) bool {
 }
 
 // isMember asks the resolver for ip's reverse names and reports whether
-// one is "<Network>-<server>.<Network>".
+// one is "<Network>.<server>.<Network>": a container testbed named
+// "<project>.<server>" (plan.ContainerName) on the project's network.
 func (p *Policy) isMember(ctx context.Context, ip netip.Addr) bool {
 	r := p.Resolver
 	if r == nil {
@@ -233,7 +234,8 @@ func (p *Policy) isMember(ctx context.Context, ip netip.Addr) bool {
 	nw := normalName(p.Network)
 	for _, n := range names {
 		container, ok := strings.CutSuffix(normalName(n), "."+nw)
-		if ok && strings.HasPrefix(container, nw+"-") && !strings.Contains(container, ".") {
+		server, isProject := strings.CutPrefix(container, nw+".")
+		if ok && isProject && server != "" && !strings.Contains(server, ".") {
 			return true
 		}
 	}
