@@ -18,6 +18,7 @@ import (
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/internal/testenv"
+	"github.com/testbed-dev/testbed/plan"
 )
 
 // The proxy and SOCKS servers reach only the project's own containers:
@@ -74,7 +75,7 @@ servers:
 		t.Fatal(err)
 	}
 	intruder := ins.Container.NetworkSettings.Networks[b.project].IPAddress.String()
-	httpIns, err := b.cli.ContainerInspect(ctx, b.project+"-http", client.ContainerInspectOptions{})
+	httpIns, err := b.cli.ContainerInspect(ctx, plan.ContainerName(b.project, "http"), client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
