@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/schema"
+
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // composeSchema is compose-go's JSON schema, decoded once: the keys it
@@ -129,42 +131,8 @@ func resolveRef(root map[string]any, ref string) map[string]any {
 // suggestKey names the known key closest to key, when one is close enough
 // to be a typo: " (did you mean \"ports\"?)", or "".
 func suggestKey(key string, known []string) string {
-	maxD := 2
-	if len(key) <= 3 {
-		maxD = 1
+	if best := spec.Closest(key, known); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	best, bestD := "", maxD+1
-	for _, k := range known {
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
