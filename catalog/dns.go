@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -104,36 +105,37 @@ func runDNS(ctx context.Context, env Env) error {
 }
 
 // policyHosts finds the testbed's servers through the policy both drivers
-// give a kind as its dialer: the local driver's maps every name to the
-// loopback address, with no testbed network; in a container, the engine's
-// DNS resolves the short names the policy allows.
+// give a kind as its dialer: the local driver's maps every server name to
+// the loopback address, with no testbed network; in a container, the
+// engine's DNS resolves a short name, and only addresses the policy takes
+// for the project's own containers are answered (a name the engine would
+// forward upstream answers nothing).
 func policyHosts(pol *netpolicy.Policy, domain string) dnsd.Hosts {
 	if pol == nil {
 		return nil
 	}
-	names := map[string]bool{}
-	for _, n := range pol.Names {
-		names[strings.ToLower(strings.TrimSuffix(n, "."))] = true
-	}
 	if len(pol.Nets) == 0 {
+		names := map[string]bool{}
+		for _, n := range pol.Names {
+			names[strings.ToLower(strings.TrimSuffix(n, "."))] = true
+		}
 		return dnsd.StaticHosts{Names: names, Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}}
 	}
-	return engineHosts{names: names, domain: strings.ToLower(domain), resolver: pol.Resolver}
+	return engineHosts{policy: pol, domain: strings.ToLower(domain)}
 }
 
 // engineHosts resolves a server's short name through the engine's DNS.
 type engineHosts struct {
-	names    map[string]bool
-	domain   string
-	resolver *net.Resolver // nil: net.DefaultResolver
+	policy *netpolicy.Policy
+	domain string
 }
 
 func (h engineHosts) LookupHost(ctx context.Context, name string) ([]netip.Addr, bool, error) {
 	short := strings.TrimSuffix(strings.ToLower(name), "."+h.domain)
-	if !h.names[short] || strings.Contains(short, ".") {
+	if short == "" || strings.Contains(short, ".") || short == strings.ToLower(name) {
 		return nil, false, nil
 	}
-	r := h.resolver
+	r := h.policy.Resolver
 	if r == nil {
 		r = net.DefaultResolver
 	}
@@ -141,7 +143,17 @@ func (h engineHosts) LookupHost(ctx context.Context, name string) ([]netip.Addr,
 	defer cancel()
 	addrs, err := r.LookupNetIP(ctx, "ip", short)
 	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return nil, false, nil
+		}
 		return nil, true, fmt.Errorf("resolve %s: %w", short, err)
 	}
-	return addrs, true, nil
+	var ours []netip.Addr
+	for _, a := range addrs {
+		if h.policy.IsTestbedAddr(ctx, a) {
+			ours = append(ours, a.Unmap())
+		}
+	}
+	return ours, len(ours) > 0, nil
 }

@@ -171,6 +171,12 @@ func (p *Policy) targets(ctx context.Context, network, host string, port int) ([
 	return out, nil
 }
 
+// IsTestbedAddr reports whether ip is an address of one of the testbed's
+// own servers, by the rules DialContext applies.
+func (p *Policy) IsTestbedAddr(ctx context.Context, ip netip.Addr) bool {
+	return p.refuseAddr(ctx, ip.Unmap()) == ""
+}
+
 // refuseAddr returns why ip (unmapped) is not a testbed address, or "".
 // It is one inside Nets that is no special address (link-local,
 // multicast, unspecified, a subnet's network or broadcast address), not
