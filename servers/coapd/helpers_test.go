@@ -1,7 +1,6 @@
 package coapd
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,32 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type testServer struct {
 	udp, dtls string
 	tcp, tls  string
 	pool      *x509.CertPool
 	caFile    string
-	log       *syncBuf
+	log       *servertest.LogBuffer
 }
 
 func (ts *testServer) clientTLS() *tls.Config {
@@ -57,7 +40,7 @@ func startServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{pool: ca.Pool(), log: &syncBuf{}}
+	ts := &testServer{pool: ca.Pool(), log: &servertest.LogBuffer{}}
 	ts.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(ts.caFile, ca.CertPEM(), 0o644)
 	srv, err := New(Options{TLS: cfg, PSKIdentity: DefaultPSKIdentity, PSK: []byte(DefaultPSK),

@@ -1,7 +1,6 @@
 package mqttd
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,33 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
-
-// syncBuf is a log buffer safe for the broker's goroutines and the test.
-type syncBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // broker is a Server on 127.0.0.1, plain and TLS, with the default users.
 type broker struct {
 	plain, secure string
 	pool          *x509.CertPool
 	caFile        string
-	log           *syncBuf
+	log           *servertest.LogBuffer
 }
 
 func (b *broker) clientTLS() *tls.Config {
@@ -62,7 +44,7 @@ func startBroker(t testing.TB) *broker {
 	if err := os.WriteFile(caFile, ca.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuf{}
+	log := &servertest.LogBuffer{}
 	users := NewUsers([]User{
 		{Name: DefaultUser, Password: DefaultPassword},
 		{Name: DefaultRestrictedUser, Password: DefaultRestrictedPassword, Topics: []string{DefaultRestrictedTopics}},

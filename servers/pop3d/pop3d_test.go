@@ -19,33 +19,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/mailstore"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type testPOP struct {
 	plain, secure string
 	store         *mailstore.Memory
 	pool          *x509.CertPool
 	caFile        string
-	log           *syncBuf
+	log           *servertest.LogBuffer
 }
 
 const (
@@ -63,7 +47,7 @@ func startPOP(t *testing.T, insecure bool) *testPOP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := &testPOP{store: mailstore.NewMemory("ann"), pool: ca.Pool(), log: &syncBuf{}}
+	tp := &testPOP{store: mailstore.NewMemory("ann"), pool: ca.Pool(), log: &servertest.LogBuffer{}}
 	tp.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(tp.caFile, ca.CertPEM(), 0o644)
 	for _, m := range []string{msg1, msg2} {

@@ -16,26 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/mailstore"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // copies records what reaches a copy deliverer; fail makes it fail.
 type copies struct {
@@ -60,7 +44,7 @@ type testSMTP struct {
 	copies          *copies
 	pool            *x509.CertPool
 	caFile          string
-	log             *syncBuf
+	log             *servertest.LogBuffer
 }
 
 func startSMTP(t *testing.T, insecure bool) *testSMTP {
@@ -73,7 +57,7 @@ func startSMTP(t *testing.T, insecure bool) *testSMTP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testSMTP{store: mailstore.NewMemory("ann"), copies: &copies{}, pool: ca.Pool(), log: &syncBuf{}}
+	ts := &testSMTP{store: mailstore.NewMemory("ann"), copies: &copies{}, pool: ca.Pool(), log: &servertest.LogBuffer{}}
 	ts.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(ts.caFile, ca.CertPEM(), 0o644)
 	srv, err := New(Options{Users: map[string]string{"ann": "s3cret"}, Store: ts.store, Copies: []mailstore.Deliverer{ts.copies},

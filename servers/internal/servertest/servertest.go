@@ -1,6 +1,6 @@
 // Package servertest is what the tests of testbed's servers share: a closed
-// port, dialers made of functions, and a benchmark of bytes relayed through a
-// tunnel.
+// port, dialers made of functions, a log buffer, and a benchmark of bytes
+// relayed through a tunnel.
 package servertest
 
 import (
@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -118,3 +120,24 @@ func benchTarget(b *testing.B, upload bool) string {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// LogBuffer collects a server's log lines; it is safe for the server's
+// goroutines and the test at once.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write implements io.Writer.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
