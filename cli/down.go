@@ -53,6 +53,16 @@ func (a *app) down(ctx context.Context, servers []string, rmi bool) error {
 	}
 	defer c.Close()
 	start := time.Now()
+	if len(servers) == 0 && !rmi {
+		exists, err := c.Exists(ctx, name)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			a.note("nothing by the name %s exists on the %s driver (no servers, network or state): nothing to remove", name, c.Driver())
+			return nil
+		}
+	}
 	if err := c.Down(ctx, name, project.DownOptions{Servers: servers, Images: rmi}); err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ type app struct {
 	io  IO
 	g   globals
 	log *slog.Logger
+	// started: cobra found a command and parsed its flags and arguments
+	// (the persistent pre-run ran); an error before that is a usage error.
+	started bool
 }
 
 // Main runs the CLI with args and returns the exit status.
@@ -55,6 +58,10 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if !a.started {
+		// An unknown command, or flags and arguments cobra refused.
+		err = &usageError{err}
 	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
@@ -88,6 +95,7 @@ built-in kind (see 'testbed servers').`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.started = true
 			return a.setup()
 		},
 	}

@@ -66,6 +66,24 @@ func (c *Core) Down(ctx context.Context, project string, o DownOptions) (err err
 	return nil
 }
 
+// Exists reports whether the driver holds anything of a project, or its
+// state directory is there: what down would remove.
+func (c *Core) Exists(ctx context.Context, project string) (bool, error) {
+	res, err := c.drv.Resources(ctx, project)
+	if err != nil {
+		return false, err
+	}
+	if len(res) > 0 {
+		return true, nil
+	}
+	dir, err := c.StateDir(project)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(dir)
+	return err == nil, nil
+}
+
 // Row is one server in Status.
 type Row struct {
 	engine.Server
