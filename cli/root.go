@@ -100,7 +100,7 @@ built-in kind (see 'testbed servers').`,
 		},
 	}
 	f := root.PersistentFlags()
-	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.json, else the built-in default testbed)")
+	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.yml, then ./testbed.json, else the built-in default testbed)")
 	f.StringVarP(&a.g.project, "project", "p", "", "project name (env TESTBED_PROJECT; default from the spec's name or the directory)")
 	f.StringVar(&a.g.driver, "driver", "", "auto|docker|local (env TESTBED_DRIVER; auto = docker when an engine answers, else local)")
 	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")

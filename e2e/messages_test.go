@@ -101,3 +101,33 @@ func TestAutoWithDeadEngineAndAnImage(t *testing.T) {
 		t.Errorf("up with a dead DOCKER_HOST = exit %d, %q; want 1 saying the engine is unreachable at tcp://127.0.0.1:1", r.code, r.err)
 	}
 }
+
+func TestConfigPrintsNoControlBytes(t *testing.T) {
+	text := runInProcess("config")
+	if text.code != 0 {
+		t.Fatalf("config = exit %d\n%s", text.code, text.err)
+	}
+	for i, r := range text.out {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			t.Fatalf("config prints the control byte %#x at %d (grep would call it binary):\n%s", r, i, text.out)
+		}
+	}
+	if !strings.Contains(text.out, `\x05`) {
+		t.Errorf("config does not show the socks probe's bytes escaped as \\x05:\n%s", text.out)
+	}
+	js := runInProcess("config", "--json")
+	if strings.Contains(js.out, `\u003e`) || !strings.Contains(js.out, "80/tcp->127.0.0.1") {
+		t.Errorf("config --json escapes -> (or lost it):\n%s", js.out)
+	}
+}
+
+func TestLogsDashFIsNotFollow(t *testing.T) {
+	r := runInProcess("--driver", "local", "--state-dir", t.TempDir(), "logs", "-f", "http")
+	if r.code != 2 || !strings.Contains(r.err, "testbed logs --follow http") {
+		t.Errorf("logs -f http = exit %d, %q; want 2 pointing at --follow", r.code, r.err)
+	}
+	help := runInProcess("--help")
+	if !strings.Contains(help.out, "testbed.yml") {
+		t.Errorf("--help does not mention testbed.yml:\n%s", help.out)
+	}
+}
