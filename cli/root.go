@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/internal/printable"
 )
 
 // Version is testbed's version, set at build time with -ldflags "-X".
@@ -32,6 +34,7 @@ type globals struct {
 	progress string
 	logLevel string
 	stateDir string
+	verbose  bool // after a failure, the engine's detail for each server
 
 	profiles   []string // compose profiles
 	publishAll bool     // compose: keep 0.0.0.0 host IPs
@@ -65,7 +68,8 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(stdio.Err, "testbed: %v\n", err)
+		// Escaped: an error may quote a spec's bytes or a server's log.
+		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(err.Error()))
 	}
 	code := exitCode(err)
 	var se *SignalError
@@ -105,6 +109,7 @@ built-in kind (see 'testbed servers').`,
 	f.StringVar(&a.g.driver, "driver", "", "auto|docker|local (env TESTBED_DRIVER; auto = docker when an engine answers, else local)")
 	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")
 	f.StringVar(&a.g.logLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.BoolVarP(&a.g.verbose, "verbose", "v", false, "after a failed up, also print each server's error in full, in the engine's words")
 	f.StringVar(&a.g.stateDir, "state-dir", "", "where endpoints.json and the CA are kept (default $XDG_STATE_HOME/testbed)")
 	f.StringArrayVar(&a.g.profiles, "profile", nil, "compose files: enable this profile (repeatable)")
 	f.BoolVar(&a.g.publishAll, "publish-all-interfaces", false, "compose files: publish on the host IPs the file gives, even 0.0.0.0 (default: 127.0.0.1)")

@@ -51,7 +51,7 @@ ARGV runs: no supervisor, nothing left behind.`,
 // fail prints err and returns code, for commands whose own failures have a
 // special status.
 func (a *app) fail(err error, code int) int {
-	fmt.Fprintf(a.io.Err, "testbed: %v\n", err)
+	fmt.Fprintf(a.io.Err, "testbed: %s\n", printable.Text(err.Error()))
 	return code
 }
 

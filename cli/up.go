@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/progress"
 	"github.com/testbed-dev/testbed/project"
 )
@@ -96,6 +97,7 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 	})
 	if err != nil {
 		c.Close()
+		a.failures(rec.Failures(), err)
 		return nil, nil, err
 	}
 	if f.timings {
@@ -110,6 +112,28 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		a.note("project %s is up with the %s driver (%.3fs); it stays up until `testbed down`", s.Project, c.Driver(), time.Since(start).Seconds())
 	}
 	return r, c, nil
+}
+
+// failures says, after the display and before the error, why each server
+// failed: with --verbose in full, in the engine's words (one line each);
+// without it, where that detail is.
+func (a *app) failures(failed []progress.Event, err error) {
+	detailed := false
+	for _, e := range failed {
+		if e.Cause != "" && e.Cause != e.Detail {
+			detailed = true
+		}
+	}
+	if !detailed {
+		return
+	}
+	if !a.g.verbose {
+		a.note("each server's error in the engine's words: --verbose")
+		return
+	}
+	for _, e := range failed {
+		fmt.Fprintf(a.io.Err, "testbed: %s: %s\n", printable.Line(e.Server), printable.Line(e.Cause))
+	}
 }
 
 // sink is the progress output chosen by --progress.
