@@ -20,6 +20,8 @@ import (
 type DownOptions struct {
 	Servers []string // only these; nil = the whole project
 	Images  bool     // also the images testbed built for it
+	// Removed, when set, is told each image removed.
+	Removed func(image string)
 }
 
 // Down removes a project (kept marker first, so a down killed half-way is
@@ -57,7 +59,7 @@ func (c *Core) Down(ctx context.Context, project string, o DownOptions) (err err
 		_, err = c.endpoints(ctx, project, dir, "")
 		return err
 	}
-	if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: project, Images: o.Images}); err != nil {
+	if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: project, Images: o.Images, Removed: o.Removed}); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(dir); err != nil {
