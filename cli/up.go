@@ -96,8 +96,11 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		Sink: rec, KeepOnFailure: f.keepOnFailure,
 	})
 	if err != nil {
-		c.Close()
 		a.failures(rec.Failures(), err)
+		if f.keepOnFailure {
+			a.kept(ctx, c, s.Project)
+		}
+		c.Close()
 		return nil, nil, err
 	}
 	if f.timings {
@@ -134,6 +137,21 @@ func (a *app) failures(failed []progress.Event, err error) {
 	for _, e := range failed {
 		fmt.Fprintf(a.io.Err, "testbed: %s: %s\n", printable.Line(e.Server), printable.Line(e.Cause))
 	}
+}
+
+// kept says what --keep-on-failure left of a failed up, and how to
+// remove it.
+func (a *app) kept(ctx context.Context, c *project.Core, name string) {
+	res, err := c.Resources(context.WithoutCancel(ctx), name)
+	if err != nil || len(res) == 0 {
+		return
+	}
+	var what []string
+	for _, r := range res {
+		what = append(what, r.Kind+" "+printable.Line(r.Name))
+	}
+	fmt.Fprintf(a.io.Err, "testbed: --keep-on-failure kept %s for debugging (`testbed -p %s logs SERVER`, `ps`); remove it with `testbed -p %s down`\n",
+		strings.Join(what, ", "), name, name)
 }
 
 // sink is the progress output chosen by --progress.

@@ -68,6 +68,12 @@ func (c *Core) Down(ctx context.Context, project string, o DownOptions) (err err
 	return nil
 }
 
+// Resources lists what the driver holds of a project (what
+// --keep-on-failure kept, for one).
+func (c *Core) Resources(ctx context.Context, project string) ([]engine.Resource, error) {
+	return c.drv.Resources(ctx, project)
+}
+
 // Exists reports whether the driver holds anything of a project, or its
 // state directory is there: what down would remove.
 func (c *Core) Exists(ctx context.Context, project string) (bool, error) {
