@@ -188,6 +188,8 @@ func TestTTYDisplay(t *testing.T) {
 				t.Fatalf("up exit %d; screen:\n%s", code, strings.Join(term.screen(), "\n"))
 			}
 			term.wantAllReady()
+			// The README's captured screen: go test ./e2e -run 'TestTTYDisplay/80x24' -v
+			t.Logf("final screen at %dx%d:\n%s", size.cols, size.rows, strings.Join(term.screen(), "\n"))
 			if !strings.Contains(term.stdout.String(), "http.testbed.test") {
 				t.Errorf("stdout has no endpoints table:\n%s", term.stdout.String())
 			}
