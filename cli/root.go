@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,7 +70,7 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		// Escaped: an error may quote a spec's bytes or a server's log.
-		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(err.Error()))
+		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(a.readable(err.Error())))
 	}
 	code := exitCode(err)
 	var se *SignalError
@@ -149,6 +150,19 @@ func (a *app) setup() error {
 	}
 	a.log = slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// engineCall is the Engine API request an engine client's error quotes
+// (`error during connect: Post "http://%2Fvar%2Frun%2Fdocker.sock/v1.41/..."`).
+var engineCall = regexp.MustCompile(`(error during connect: )?[A-Za-z]+ "(http|https|unix|npipe)://[^"]*": `)
+
+// readable is an error message in testbed's words: the Engine API
+// requests it quotes are left out unless --verbose.
+func (a *app) readable(msg string) string {
+	if a.g.verbose {
+		return msg
+	}
+	return engineCall.ReplaceAllString(msg, "")
 }
 
 // bindLocal reports whether ports are published host = container, from the

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -305,8 +306,13 @@ func failedLine(parent, ctx context.Context, err error) string {
 		}
 		return "stopped: another server failed"
 	}
-	return firstLine(err.Error())
+	return engineCall.ReplaceAllString(firstLine(err.Error()), "")
 }
+
+// engineCall is the Engine API request an engine client's error quotes
+// ("error during connect: Post \"http://%2Fvar%2Frun%2Fdocker.sock/v1.41/
+// containers/…/start\""): the engine's words, left to --verbose.
+var engineCall = regexp.MustCompile(`(error during connect: )?[A-Za-z]+ "(http|https|unix|npipe)://[^"]*": `)
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
