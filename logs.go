@@ -37,6 +37,10 @@ type logSink struct {
 func (s *logSink) Event(e progress.Event) {
 	switch e.Phase {
 	case progress.PhaseBuild, progress.PhaseFailed:
+		if e.Server == "" { // the project's own (the server binary)
+			s.logf("testbed: %s: %s", e.Phase, e.Detail)
+			return
+		}
 		s.logf("testbed: %s %s: %s", e.Server, e.Phase, e.Detail)
 	}
 }

@@ -196,6 +196,17 @@ func (b *Bed) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: b.pool, MinVersion: tls.VersionTLS12}
 }
 
+// TLSConfigFor returns a client configuration for one server: it trusts
+// the project CA and verifies the server's certificate for its FQDN
+// ("ftp.testbed.test"), whatever address it is dialled at. Use it where a
+// client library dials an address and cannot tell the name (FTPS, IMAP
+// with STARTTLS). An unknown server fails the test.
+func (b *Bed) TLSConfigFor(server string) *tls.Config {
+	c := b.TLSConfig()
+	c.ServerName = b.Host(server)
+	return c
+}
+
 // HTTPClient returns a client that trusts the project CA, offers HTTP/2 and
 // uses no proxy from the environment. Close closes its idle connections.
 func (b *Bed) HTTPClient() *http.Client {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/testbed-dev/testbed/internal/printable"
 	"io"
 	"regexp"
 	"strings"
@@ -55,6 +56,7 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false) // "->" as it is
 				if err := enc.Encode(planJSON(l, p, dockerfiles)); err != nil {
 					return err
 				}
@@ -65,7 +67,9 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 			if src == "" {
 				src = "(built-in default testbed)"
 			}
-			fmt.Fprint(a.io.Out, red.String(fmt.Sprintf("spec: %s (%s)\n", src, l.Testbed.Format)+withDockerfiles(p, dockerfiles)))
+			text := red.String(fmt.Sprintf("spec: %s (%s)\n", src, l.Testbed.Format) + withDockerfiles(p, dockerfiles))
+			fmt.Fprint(a.io.Out, printable.Text(text)) // a probe's expect bytes as \x05, never raw
+
 			return nil
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -53,7 +54,25 @@ func (a *app) down(ctx context.Context, servers []string, rmi bool) error {
 	}
 	defer c.Close()
 	start := time.Now()
-	if err := c.Down(ctx, name, project.DownOptions{Servers: servers, Images: rmi}); err != nil {
+	if len(servers) == 0 && !rmi {
+		exists, err := c.Exists(ctx, name)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			a.note("nothing by the name %s exists on the %s driver (no servers, network or state): nothing to remove", name, c.Driver())
+			return nil
+		}
+	}
+	var images []string
+	err = c.Down(ctx, name, project.DownOptions{Servers: servers, Images: rmi, Removed: func(img string) { images = append(images, img) }})
+	for _, img := range images {
+		a.note("removed image %s", printable.Line(img))
+	}
+	if rmi && len(images) == 0 && err == nil {
+		a.note("no image of project %s to remove (none built for it, or another project still uses them)", name)
+	}
+	if err != nil {
 		return err
 	}
 	if len(servers) == 0 {

@@ -15,6 +15,8 @@ const (
 	ExitFailure = 1   // runtime failure: engine error, readiness timeout
 	ExitUsage   = 2   // bad flags, arguments or spec
 	ExitRun     = 125 // `run`: testbed itself failed
+	ExitNoExec  = 126 // `run`: the command is not executable
+	ExitNoCmd   = 127 // `run`: the command is not found
 	ExitSIGINT  = 130
 	ExitSIGTERM = 143
 )

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -29,6 +31,9 @@ servers' new lines are printed as they come.`,
   testbed logs --follow ftp imap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := fileNotFollow(cmd, a.g.file); err != nil {
+				return err
+			}
 			c, name, err := a.openProject(ctx)
 			if err != nil {
 				return err
@@ -48,8 +53,21 @@ servers' new lines are printed as they come.`,
 			return a.prefixedLogs(ctx, args, follow, logs)
 		},
 	}
-	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new output (-f is the global --file)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new output (-f is the global --file, not follow)")
 	return cmd
+}
+
+// fileNotFollow refuses `logs -f SERVER`: -f is the global --file, and
+// cobra cannot give one subcommand its own -f; a -f that names no file
+// most likely meant --follow.
+func fileNotFollow(cmd *cobra.Command, file string) error {
+	if !cmd.Flags().Changed("file") {
+		return nil
+	}
+	if _, err := os.Stat(file); err == nil {
+		return nil
+	}
+	return usagef("-f is the global --file (a spec file), and %q is no file; to follow a server's output use `testbed logs --follow %s`", printable.Line(file), printable.Line(file))
 }
 
 // prefixedLogs prints several servers' logs with each line prefixed by its

@@ -42,5 +42,6 @@ func (a *app) printEndpoints(m *endpoints.Manifest, asJSON bool) error {
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.io.Out)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "->", "<none>" as they are
 	return enc.Encode(v)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -48,8 +49,15 @@ server ready.`,
 			if err != nil {
 				return err
 			}
+			if len(rows) == 0 && !all {
+				name, _ := a.currentProject(cmd.Context())
+				fmt.Fprintf(a.io.Err, "testbed: nothing by the name %s is up (no servers); `testbed ps --all` lists every project\n", name)
+			}
 			if asJSON {
 				return a.printJSON(rows)
+			}
+			if len(rows) == 0 && !all {
+				return nil
 			}
 			tw := tabwriter.NewWriter(a.io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PROJECT\tSERVER\tSTATE\tREADY\tSTATUS\tPORTS")
@@ -58,7 +66,7 @@ server ready.`,
 				for _, k := range endpoints.PortKeys(r.Ports) {
 					ports = append(ports, k+"="+r.Ports[k])
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, r.State, readyText(r.Ready, r.ReadyDetail), r.Status, strings.Join(ports, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Server, printable.Line(r.State), printable.Line(readyText(r.Ready, r.ReadyDetail)), printable.Line(r.Status), printable.Line(strings.Join(ports, " ")))
 			}
 			return tw.Flush()
 		},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -41,9 +42,7 @@ supervisor whose state directory is removed stops by itself.`,
 			for _, c := range cores {
 				defer c.Close()
 				reaped, err := c.Reap(ctx, project.ReapOptions{DryRun: dryRun, OlderThan: olderThan})
-				for _, r := range reaped {
-					fmt.Fprintf(a.io.Out, "%s: %s\n", r.Project, r.Why)
-				}
+				a.printReaped(reaped, dryRun)
 				if err != nil {
 					return err
 				}
@@ -64,4 +63,22 @@ supervisor whose state directory is removed stops by itself.`,
 	cmd.Flags().BoolVar(&images, "images", false, "also remove the images testbed built that no container uses (old content hashes pile up)")
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
 	return cmd
+}
+
+// printReaped lists each reaped project, why, and what of it went (or,
+// with --dry-run, would go): its resources and state directories.
+func (a *app) printReaped(reaped []project.Reaped, dryRun bool) {
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, r := range reaped {
+		fmt.Fprintf(a.io.Out, "%s: %s\n", r.Project, printable.Line(r.Why))
+		for _, res := range r.Resources {
+			fmt.Fprintf(a.io.Out, "  %s %s %s\n", verb, res.Kind, printable.Line(res.Name))
+		}
+		for _, d := range r.Dirs {
+			fmt.Fprintf(a.io.Out, "  %s state directory %s (the project CA and its key)\n", verb, printable.Line(d))
+		}
+	}
 }

@@ -9,9 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/internal/printable"
 )
 
 // Version is testbed's version, set at build time with -ldflags "-X".
@@ -32,6 +35,7 @@ type globals struct {
 	progress string
 	logLevel string
 	stateDir string
+	verbose  bool // after a failure, the engine's detail for each server
 
 	profiles   []string // compose profiles
 	publishAll bool     // compose: keep 0.0.0.0 host IPs
@@ -42,6 +46,9 @@ type app struct {
 	io  IO
 	g   globals
 	log *slog.Logger
+	// started: cobra found a command and parsed its flags and arguments
+	// (the persistent pre-run ran); an error before that is a usage error.
+	started bool
 }
 
 // Main runs the CLI with args and returns the exit status.
@@ -56,9 +63,14 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	if err == nil {
 		return ExitOK
 	}
+	if !a.started {
+		// An unknown command, or flags and arguments cobra refused.
+		err = &usageError{err}
+	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(stdio.Err, "testbed: %v\n", err)
+		// Escaped: an error may quote a spec's bytes or a server's log.
+		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(a.readable(err.Error())))
 	}
 	code := exitCode(err)
 	var se *SignalError
@@ -88,15 +100,17 @@ built-in kind (see 'testbed servers').`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.started = true
 			return a.setup()
 		},
 	}
 	f := root.PersistentFlags()
-	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.json, else the built-in default testbed)")
+	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.yml, then ./testbed.json, else the built-in default testbed)")
 	f.StringVarP(&a.g.project, "project", "p", "", "project name (env TESTBED_PROJECT; default from the spec's name or the directory)")
 	f.StringVar(&a.g.driver, "driver", "", "auto|docker|local (env TESTBED_DRIVER; auto = docker when an engine answers, else local)")
 	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")
 	f.StringVar(&a.g.logLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.BoolVarP(&a.g.verbose, "verbose", "v", false, "after a failed up, also print each server's error in full, in the engine's words")
 	f.StringVar(&a.g.stateDir, "state-dir", "", "where endpoints.json and the CA are kept (default $XDG_STATE_HOME/testbed)")
 	f.StringArrayVar(&a.g.profiles, "profile", nil, "compose files: enable this profile (repeatable)")
 	f.BoolVar(&a.g.publishAll, "publish-all-interfaces", false, "compose files: publish on the host IPs the file gives, even 0.0.0.0 (default: 127.0.0.1)")
@@ -136,6 +150,19 @@ func (a *app) setup() error {
 	}
 	a.log = slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// engineCall is the Engine API request an engine client's error quotes
+// (`error during connect: Post "http://%2Fvar%2Frun%2Fdocker.sock/v1.41/..."`).
+var engineCall = regexp.MustCompile(`(error during connect: )?[A-Za-z]+ "(http|https|unix|npipe)://[^"]*": `)
+
+// readable is an error message in testbed's words: the Engine API
+// requests it quotes are left out unless --verbose.
+func (a *app) readable(msg string) string {
+	if a.g.verbose {
+		return msg
+	}
+	return engineCall.ReplaceAllString(msg, "")
 }
 
 // bindLocal reports whether ports are published host = container, from the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/internal/printable"
 )
 
 // RunDownTimeout bounds the teardown after `run`'s command, whatever ended it.
@@ -41,18 +44,27 @@ ARGV runs: no supervisor, nothing left behind.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVar(&show, "print", true, "print the endpoints table (stderr) before running ARGV")
+	cmd.Flags().BoolVar(&show, "print", true, "print the endpoints table (stderr) before running ARGV (not with --progress quiet)")
 	return cmd
 }
 
 // fail prints err and returns code, for commands whose own failures have a
 // special status.
 func (a *app) fail(err error, code int) int {
-	fmt.Fprintf(a.io.Err, "testbed: %v\n", err)
+	fmt.Fprintf(a.io.Err, "testbed: %s\n", printable.Text(err.Error()))
 	return code
 }
 
 func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show bool) error {
+	// Like a shell: 127 for a command not found, 126 for one that is not
+	// executable, before anything is brought up for it.
+	if _, err := exec.LookPath(argv[0]); err != nil {
+		code := ExitNoCmd
+		if errors.Is(err, fs.ErrPermission) {
+			code = ExitNoExec
+		}
+		return &exitError{code: a.fail(fmt.Errorf("run: %s: %w", printable.Line(argv[0]), lookErr(err)), code)}
+	}
 	s, err := a.load(ctx, servers)
 	if err != nil {
 		return &exitError{code: a.fail(err, ExitRun)}
@@ -66,7 +78,7 @@ func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show b
 		return &exitError{code: a.fail(err, ExitRun)}
 	}
 	defer c.Close()
-	if show {
+	if show && a.g.progress != "quiet" {
 		saved := a.io.Out
 		a.io.Out = a.io.Err
 		a.printEndpoints(r.Manifest, false)
@@ -86,6 +98,22 @@ func (a *app) run(ctx context.Context, servers, argv []string, f upFlags, show b
 		return &exitError{code: a.fail(runErr, ExitRun)}
 	}
 	return &exitError{code: code}
+}
+
+// lookErr is exec.LookPath's error without the name it repeats.
+func lookErr(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return errors.New("command not found in $PATH")
+	}
+	return err
 }
 
 // runChild runs argv, passing SIGINT and SIGTERM on to it, and returns its

@@ -13,7 +13,15 @@ import (
 // process exits with 128 + the signal's number (130, 143).
 type SignalError struct{ Signal syscall.Signal }
 
-func (e *SignalError) Error() string { return fmt.Sprintf("interrupted by %v", e.Signal) }
+func (e *SignalError) Error() string {
+	switch e.Signal {
+	case syscall.SIGINT:
+		return "interrupted (SIGINT, Ctrl-C)"
+	case syscall.SIGTERM:
+		return "terminated (SIGTERM)"
+	}
+	return fmt.Sprintf("stopped by signal %d", int(e.Signal))
+}
 
 // SignalContext returns a context cancelled, with a *SignalError cause, by
 // the first SIGINT or SIGTERM. Later signals do not kill the process: the

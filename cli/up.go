@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/progress"
 	"github.com/testbed-dev/testbed/project"
 )
@@ -95,6 +96,10 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		Sink: rec, KeepOnFailure: f.keepOnFailure,
 	})
 	if err != nil {
+		a.failures(rec.Failures(), err)
+		if f.keepOnFailure {
+			a.kept(ctx, c, s.Project)
+		}
 		c.Close()
 		return nil, nil, err
 	}
@@ -110,6 +115,43 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		a.note("project %s is up with the %s driver (%.3fs); it stays up until `testbed down`", s.Project, c.Driver(), time.Since(start).Seconds())
 	}
 	return r, c, nil
+}
+
+// failures says, after the display and before the error, why each server
+// failed: with --verbose in full, in the engine's words (one line each);
+// without it, where that detail is.
+func (a *app) failures(failed []progress.Event, err error) {
+	detailed := false
+	for _, e := range failed {
+		if e.Cause != "" && e.Cause != e.Detail {
+			detailed = true
+		}
+	}
+	if !detailed {
+		return
+	}
+	if !a.g.verbose {
+		a.note("each server's error in the engine's words: --verbose")
+		return
+	}
+	for _, e := range failed {
+		fmt.Fprintf(a.io.Err, "testbed: %s: %s\n", printable.Line(e.Server), printable.Line(e.Cause))
+	}
+}
+
+// kept says what --keep-on-failure left of a failed up, and how to
+// remove it.
+func (a *app) kept(ctx context.Context, c *project.Core, name string) {
+	res, err := c.Resources(context.WithoutCancel(ctx), name)
+	if err != nil || len(res) == 0 {
+		return
+	}
+	var what []string
+	for _, r := range res {
+		what = append(what, r.Kind+" "+printable.Line(r.Name))
+	}
+	fmt.Fprintf(a.io.Err, "testbed: --keep-on-failure kept %s for debugging (`testbed -p %s logs SERVER`, `ps`); remove it with `testbed -p %s down`\n",
+		strings.Join(what, ", "), name, name)
 }
 
 // sink is the progress output chosen by --progress.

@@ -249,7 +249,7 @@ func TestSignalDuringUpRollsBack(t *testing.T) {
 				if want := 128 + int(sig); r.code != want {
 					t.Errorf("up after %v = exit %d, want %d\n%s", sig, r.code, want, r.err)
 				}
-				if !strings.Contains(r.err, "interrupted by") {
+				if !strings.Contains(r.err, "stopped, interrupted (SIGINT, Ctrl-C)") && !strings.Contains(r.err, "stopped, terminated (SIGTERM)") {
 					t.Errorf("stderr does not say up was interrupted:\n%s", r.err)
 				}
 				if left := testenv.Leftovers(t, s.cli, s.project); len(left) > 0 {

@@ -188,6 +188,8 @@ func TestTTYDisplay(t *testing.T) {
 				t.Fatalf("up exit %d; screen:\n%s", code, strings.Join(term.screen(), "\n"))
 			}
 			term.wantAllReady()
+			// The README's captured screen: go test ./e2e -run 'TestTTYDisplay/80x24' -v
+			t.Logf("final screen at %dx%d:\n%s", size.cols, size.rows, strings.Join(term.screen(), "\n"))
 			if !strings.Contains(term.stdout.String(), "http.testbed.test") {
 				t.Errorf("stdout has no endpoints table:\n%s", term.stdout.String())
 			}
@@ -208,25 +210,67 @@ func TestTTYDisplayResized(t *testing.T) {
 }
 
 func TestTTYInterrupted(t *testing.T) {
-	term := startTerminal(t, 80, 24, "up")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	term.until(ctx, regexp.MustCompile(`(?m)^… \S+ +(starting|waiting)`))
-	if _, err := io.WriteString(term.ptm, "\x03"); err != nil { // Ctrl-C, through the line discipline
-		t.Fatal(err)
-	}
-	if code := term.wait(); code != 130 {
-		t.Errorf("up after Ctrl-C: exit %d, want 130", code)
-	}
-	// One row per server that had started, then one short message.
-	got, messages := term.rows()
-	if len(got) < 2 {
-		t.Errorf("rows %v: want the network and the servers that started; screen:\n%s", got, strings.Join(term.screen(), "\n"))
-	}
-	if len(messages) == 0 || len(messages) > 3 {
-		t.Errorf("after the display, %d lines of messages, want 1 to 3 (one message, wrapped at most twice):\n%s", len(messages), strings.Join(messages, "\n"))
-	}
-	if left := testenv.Leftovers(t, testenv.Engine(t), filepath.Base(term.cmd.Args[2])); len(left) > 0 {
-		t.Errorf("after Ctrl-C, left on the engine: %v", left)
+	for _, verbose := range []bool{false, true} {
+		t.Run(map[bool]string{false: "short", true: "verbose"}[verbose], func(t *testing.T) {
+			args, lines := []string{"up"}, 24
+			if verbose {
+				// Room for one wrapped engine error per server.
+				args, lines = []string{"--verbose", "up"}, 60
+			}
+			term := startTerminal(t, 80, lines, args...)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			term.until(ctx, regexp.MustCompile(`(?m)^… \S+ +(starting|waiting)`))
+			if _, err := io.WriteString(term.ptm, "\x03"); err != nil { // Ctrl-C, through the line discipline
+				t.Fatal(err)
+			}
+			if code := term.wait(); code != 130 {
+				t.Errorf("up after Ctrl-C: exit %d, want 130", code)
+			}
+			screen := strings.Join(term.screen(), "\n")
+			got, messages := term.rows()
+			if len(got) < 2 {
+				t.Errorf("rows %v: want the network and the servers that started; screen:\n%s", got, screen)
+			}
+			text := strings.Join(messages, "\n")
+			flat := strings.Join(messages, "") // wrapped lines joined again
+			if !strings.Contains(flat, "stopped, interrupted (SIGINT, Ctrl-C)") || strings.Contains(flat, "interrupted by interrupt") {
+				t.Errorf("the message does not say, in testbed's words, that up was interrupted:\n%s", screen)
+			}
+			if !verbose {
+				// One line saying where the detail is, one message (wrapped
+				// at most once); no engine API URLs.
+				if len(messages) == 0 || len(messages) > 3 {
+					t.Errorf("after the display, %d lines of messages, want 1 to 3:\n%s", len(messages), text)
+				}
+				if strings.Contains(screen, "http://") || strings.Contains(screen, "/v1.") {
+					t.Errorf("the screen shows raw engine API URLs:\n%s", screen)
+				}
+				anyFailed := false
+				for _, r := range got {
+					anyFailed = anyFailed || r == "✘ failed"
+				}
+				if anyFailed && !strings.Contains(flat, "--verbose") {
+					t.Errorf("the messages do not say that --verbose has the engine's detail:\n%s", text)
+				}
+			} else {
+				// The engine's words: one message per server that failed.
+				failed := 0
+				for name, r := range got {
+					if r == "✘ failed" {
+						failed++
+						if !regexp.MustCompile(`(?m)^testbed: ` + name + `: server ` + name + `: `).MatchString(text) {
+							t.Errorf("--verbose: no line with %s's error:\n%s", name, text)
+						}
+					}
+				}
+				if failed == 0 {
+					t.Errorf("--verbose: no server row failed; screen:\n%s", screen)
+				}
+			}
+			if left := testenv.Leftovers(t, testenv.Engine(t), filepath.Base(term.cmd.Args[2])); len(left) > 0 {
+				t.Errorf("after Ctrl-C, left on the engine: %v", left)
+			}
+		})
 	}
 }

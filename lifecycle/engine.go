@@ -32,6 +32,9 @@ type RemoveOptions struct {
 	Servers []string // only these servers; nil = the whole project
 	Owner   string   // only what this run made; "" = whatever run made it
 	Images  bool     // also the images testbed built for the project
+	// Removed, when set, is told each image removed (a tag, or an ID
+	// for an untagged one), so that down can say what went.
+	Removed func(image string)
 }
 
 // Instance is a started server.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 			err = fmt.Errorf("%w (out of time; everything up had made was removed)", err)
 		default:
 			// Interrupted: say that, not which engine call was cut short.
-			err = fmt.Errorf("up of %s stopped (%w); everything it had made was removed", p.Project, cause)
+			err = fmt.Errorf("up of %s stopped, %w; everything it had made was removed", p.Project, cause)
 		}
 	}()
 
@@ -137,7 +138,7 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 			defer wg.Done()
 			ep, err := runStep(ctx, eng, p, st, states, o, emit)
 			if err != nil {
-				emit(st.Server.Name, progress.PhaseFailed, firstLine(err.Error()))
+				stamped.Event(progress.Event{Server: st.Server.Name, Phase: progress.PhaseFailed, Detail: failedLine(parent, ctx, err), Cause: err.Error()})
 				fail(err)
 				// Only now let dependents go, so that this error, not
 				// theirs ("dependency failed"), is the one Up returns.
@@ -290,6 +291,28 @@ func describeEndpoint(ep *endpoints.Server) string {
 	sort.Strings(parts)
 	return strings.Join(parts, " ")
 }
+
+// failedLine is the display's one line for a server that failed: when up
+// was interrupted, or another server failed first, that (not which engine
+// call was cut short); else the first line of its own error.
+func failedLine(parent, ctx context.Context, err error) string {
+	switch cause := context.Cause(ctx); {
+	case parent.Err() != nil && !errors.Is(context.Cause(parent), context.DeadlineExceeded):
+		return "stopped: " + firstLine(context.Cause(parent).Error())
+	case ctx.Err() != nil && cause != nil && cause != err && !errors.Is(cause, context.DeadlineExceeded):
+		var se *ServerError
+		if errors.As(cause, &se) && se.Server != "" {
+			return "stopped: server " + se.Server + " failed"
+		}
+		return "stopped: another server failed"
+	}
+	return engineCall.ReplaceAllString(firstLine(err.Error()), "")
+}
+
+// engineCall is the Engine API request an engine client's error quotes
+// ("error during connect: Post \"http://%2Fvar%2Frun%2Fdocker.sock/v1.41/
+// containers/…/start\""): the engine's words, left to --verbose.
+var engineCall = regexp.MustCompile(`(error during connect: )?[A-Za-z]+ "(http|https|unix|npipe)://[^"]*": `)
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -31,10 +31,13 @@ const (
 
 // Event is one step of one server (Server "" for the project as a whole).
 type Event struct {
-	Time    time.Time     `json:"time"`
-	Server  string        `json:"server,omitempty"`
-	Phase   string        `json:"phase"`
-	Detail  string        `json:"detail,omitempty"`
+	Time   time.Time `json:"time"`
+	Server string    `json:"server,omitempty"`
+	Phase  string    `json:"phase"`
+	Detail string    `json:"detail,omitempty"`
+	// Cause is the whole error behind a failed event, in the engine's
+	// words; Detail is the one readable line the display shows.
+	Cause   string        `json:"cause,omitempty"`
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"` // since the run started
 }
 
@@ -98,6 +101,20 @@ func (r *Recorder) Event(e Event) {
 	if r.Next != nil {
 		r.Next.Event(e)
 	}
+}
+
+// Failures are the failed events' servers and causes (the engine's
+// words), in the order they came, for --verbose.
+func (r *Recorder) Failures() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Event
+	for _, e := range r.Events {
+		if e.Phase == PhaseFailed {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Timings prints a per-server waterfall: when each phase began.

@@ -20,6 +20,8 @@ import (
 type DownOptions struct {
 	Servers []string // only these; nil = the whole project
 	Images  bool     // also the images testbed built for it
+	// Removed, when set, is told each image removed.
+	Removed func(image string)
 }
 
 // Down removes a project (kept marker first, so a down killed half-way is
@@ -57,13 +59,37 @@ func (c *Core) Down(ctx context.Context, project string, o DownOptions) (err err
 		_, err = c.endpoints(ctx, project, dir, "")
 		return err
 	}
-	if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: project, Images: o.Images}); err != nil {
+	if err := c.drv.Remove(ctx, engine.RemoveOptions{Project: project, Images: o.Images, Removed: o.Removed}); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove state %s: %w", dir, err)
 	}
 	return nil
+}
+
+// Resources lists what the driver holds of a project (what
+// --keep-on-failure kept, for one).
+func (c *Core) Resources(ctx context.Context, project string) ([]engine.Resource, error) {
+	return c.drv.Resources(ctx, project)
+}
+
+// Exists reports whether the driver holds anything of a project, or its
+// state directory is there: what down would remove.
+func (c *Core) Exists(ctx context.Context, project string) (bool, error) {
+	res, err := c.drv.Resources(ctx, project)
+	if err != nil {
+		return false, err
+	}
+	if len(res) > 0 {
+		return true, nil
+	}
+	dir, err := c.StateDir(project)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(dir)
+	return err == nil, nil
 }
 
 // Row is one server in Status.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"reflect"
 
 	"github.com/testbed-dev/testbed/endpoints"
@@ -27,6 +28,13 @@ func (c *Core) Endpoints(ctx context.Context, project string) (*endpoints.Manife
 	m, err := c.endpoints(ctx, project, dir, "")
 	if err != nil {
 		return nil, err
+	}
+	if len(m.Servers) > 0 {
+		if _, err := os.Stat(testca.CertFile(dir)); err != nil {
+			// Up always makes the CA before it starts anything: another
+			// state directory brought these servers up.
+			return nil, usagef("project %s is up, recorded in another state directory than %s; use that --state-dir (or `testbed -p %s down` and up again)", project, dir, project)
+		}
 	}
 	if len(m.Servers) == 0 {
 		return nil, fmt.Errorf("project %s is not up on the %s driver; run `testbed up` first: %w", project, c.drv.Name(), ErrNotUp)
@@ -56,6 +64,9 @@ func (c *Core) endpoints(ctx context.Context, project, dir, domain string) (*end
 	}
 	if len(m.Servers) == 0 {
 		return m, nil
+	}
+	if _, err := os.Stat(testca.CertFile(dir)); err != nil {
+		return m, nil // not this state directory's project: leave it alone
 	}
 	if cached == nil || !reflect.DeepEqual(cached, m) {
 		if err := endpoints.Write(dir, m); err != nil {

@@ -48,6 +48,9 @@ type Core struct {
 	drv       engine.Driver
 	container bool // the driver runs servers in containers (plans publish data ports)
 	o         Options
+	// unavailable is why auto passed over the drivers before this one
+	// (the Docker engine unreachable), nil when it did not.
+	unavailable error
 }
 
 // opener is one driver of the registry.
@@ -114,7 +117,7 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 				o.Notef("no Docker engine answers; using the %s driver (built-in servers on 127.0.0.1)", d.name)
 				o.Logger.Debug("drivers unavailable", "err", errors.Join(errs...))
 			}
-			return &Core{drv: drv, container: d.container, o: o}, nil
+			return &Core{drv: drv, container: d.container, o: o, unavailable: errors.Join(errs...)}, nil
 		}
 		if !errUnavailable(err) || o.Prefer == d.name {
 			return nil, err

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
+	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/owner"
 )
@@ -24,6 +26,11 @@ type ReapOptions struct {
 type Reaped struct {
 	Project string
 	Why     string
+	// Resources are what the driver held of it; Dirs its state
+	// directories (the CA's private key with them), all removed (or, with
+	// DryRun, that would be).
+	Resources []engine.Resource
+	Dirs      []string
 }
 
 // Reap removes every project whose runs are all gone and that was not left
@@ -60,16 +67,15 @@ func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
 			lock.Unlock(false)
 			continue
 		}
-		out = append(out, Reaped{Project: project, Why: why})
+		dirs := c.reapDirs(project)
+		out = append(out, Reaped{Project: project, Why: why, Resources: byProject[project], Dirs: dirs})
 		if o.DryRun {
 			lock.Unlock(false)
 			continue
 		}
 		err = c.drv.Remove(ctx, engine.RemoveOptions{Project: project})
 		if err == nil {
-			if dir, derr := c.StateDir(project); derr == nil {
-				err = os.RemoveAll(dir)
-			}
+			err = removeDirs(dirs)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reap %s: %w", project, err))
@@ -77,6 +83,34 @@ func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
 		lock.Unlock(err == nil)
 	}
 	return out, errors.Join(errs...)
+}
+
+// reapDirs are the state directories a reaped project has: under the
+// state directory this core was given, and under the default one, which
+// a run that was given none used.
+func (c *Core) reapDirs(project string) []string {
+	var dirs []string
+	for _, base := range []string{c.o.StateDir, ""} {
+		dir, err := endpoints.StateDir(base, project)
+		if err != nil || slices.Contains(dirs, dir) {
+			continue
+		}
+		if _, err := os.Stat(dir); err == nil {
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs
+}
+
+// removeDirs removes reaped projects' state directories.
+func removeDirs(dirs []string) error {
+	var errs []error
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("remove state %s: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // deadProject decides whether a project's resources all belong to runs

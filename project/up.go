@@ -12,6 +12,7 @@ import (
 
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/engine/local"
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
@@ -158,7 +159,7 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 			Sink: o.Sink, KeepOnFailure: o.KeepOnFailure, Owner: p.Labels[plan.LabelOwner],
 		})
 		if err != nil {
-			return nil, err // it names the server, the phase and why
+			return nil, c.needsEngine(err) // it names the server, the phase and why
 		}
 	}
 	if o.Keep {
@@ -172,6 +173,17 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 	}
 	r.Manifest = m
 	return r, nil
+}
+
+// needsEngine turns the local driver's refusal of a server that needs an
+// image, when auto chose it because the engine did not answer, into what
+// went wrong: the engine is unreachable (a runtime failure, not a usage
+// error).
+func (c *Core) needsEngine(err error) error {
+	if c.unavailable == nil || !errors.Is(err, local.ErrNeedsEngine) {
+		return err
+	}
+	return fmt.Errorf("%w; it is needed because %s", c.unavailable, strings.ReplaceAll(err.Error(), "\n", "; "))
 }
 
 // rollback removes what this run made of p.

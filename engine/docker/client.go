@@ -76,7 +76,7 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 	ping, err := cli.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
 	if err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("%w at %s: %v (is dockerd running? `testbed doctor` checks; `--driver local` runs the built-in servers without an engine)",
+		return nil, fmt.Errorf("%w: engine unreachable at %s: %v (is dockerd running? `testbed doctor` checks; `--driver local` runs the built-in servers without an engine)",
 			ErrUnavailable, cli.DaemonHost(), err)
 	}
 	log := o.Logger

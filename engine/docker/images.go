@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -174,7 +175,9 @@ func (d *Driver) image(project, server string) string {
 
 func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string, sink progress.Sink) (string, error) {
 	bin, err := image.ServerBinary(ctx, image.BinaryOptions{CacheDir: d.opts.CacheDir, Arch: d.Arch(), Logf: func(f string, a ...any) {
-		sink.Event(progress.Event{Server: server, Phase: progress.PhaseBuild, Detail: fmt.Sprintf(f, a...)})
+		// The binary serves every built-in server of the project: its
+		// build is the project's event, not this server's.
+		sink.Event(progress.Event{Phase: progress.PhaseBuild, Detail: "project " + p.Project + ": " + fmt.Sprintf(f, a...)})
 	}})
 	if err != nil {
 		return "", err
@@ -306,6 +309,19 @@ func (d *Driver) build(ctx context.Context, bctx *image.Context, tag string, lab
 	return nil
 }
 
+// ansiCSI matches the terminal escape sequences (colours, cursor
+// movement) that the classic builder passes on from RUN steps.
+var ansiCSI = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])`)
+
+// stripANSI removes terminal escape sequences from build output, so that a
+// build failure's log tail reads as text.
+func stripANSI(s string) string {
+	if !strings.Contains(s, "\x1b") {
+		return s
+	}
+	return ansiCSI.ReplaceAllString(s, "")
+}
+
 // readJSONStream reads a build or pull progress stream and returns the
 // error it reports, with the last lines of output for context.
 func readJSONStream(r io.Reader) error {
@@ -325,6 +341,7 @@ func readJSONStream(r io.Reader) error {
 		} else if err != nil {
 			return err
 		}
+		msg.Stream, msg.Error = stripANSI(msg.Stream), stripANSI(msg.Error)
 		if s := strings.TrimSpace(msg.Stream); s != "" {
 			tail = append(tail, s)
 			if len(tail) > 10 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -38,17 +39,17 @@ func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 	if err != nil {
 		return fmt.Errorf("list containers: %w", err)
 	}
-	images := map[string]bool{}
+	images := map[string]string{} // image ID -> how to name it
 	ids := make([]string, 0, len(list.Items))
 	for _, c := range list.Items {
-		if strings.HasPrefix(c.Image, "testbed/") {
-			images[c.Image] = true
+		if strings.HasPrefix(c.Image, "testbed/") && c.ImageID != "" {
+			images[c.ImageID] = c.Image
 		}
 		ids = append(ids, c.ID)
 	}
 	errs := []error{d.removeContainers(ctx, ids), d.removeVolumes(ctx, filter), d.removeNetworks(ctx, filter)}
 	if o.Images {
-		errs = append(errs, d.removeImages(ctx, o.Project, images))
+		errs = append(errs, d.removeImages(ctx, o.Project, images, o.Removed))
 	}
 	return errors.Join(errs...)
 }
@@ -124,30 +125,58 @@ func (d *Driver) removeNetworks(ctx context.Context, filter client.Filters) erro
 }
 
 // removeImages removes the images the project's containers ran and those
-// built for it; an image another project still uses is left (the engine
-// refuses, and that is not an error).
-func (d *Driver) removeImages(ctx context.Context, project string, refs map[string]bool) error {
-	cctx, cancel := callCtx(ctx)
-	defer cancel()
+// labelled with the project (untagged ones too), by ID, each call with its
+// own deadline; an image another project still uses is left (the engine
+// refuses, and that is not an error). removed, when set, is told each one
+// removed.
+func (d *Driver) removeImages(ctx context.Context, project string, images map[string]string, removed func(string)) error {
 	if project != "" {
-		list, err := d.cli.ImageList(cctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", plan.LabelProject+"="+project)})
+		cctx, cancel := callCtx(ctx)
+		list, err := d.cli.ImageList(cctx, client.ImageListOptions{All: true, Filters: client.Filters{}.Add("label", plan.LabelProject+"="+project)})
+		cancel()
 		if err != nil {
 			return fmt.Errorf("list images: %w", err)
 		}
 		for _, img := range list.Items {
-			for _, t := range img.RepoTags {
-				refs[t] = true
-			}
+			images[img.ID] = imageName(img.ID, img.RepoTags)
 		}
 	}
+	ids := make([]string, 0, len(images))
+	for id := range images {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	var errs []error
-	for ref := range refs {
-		_, err := d.cli.ImageRemove(cctx, ref, client.ImageRemoveOptions{PruneChildren: true})
-		if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
-			errs = append(errs, fmt.Errorf("remove image %s: %w", ref, err))
+	for _, id := range ids {
+		cctx, cancel := callCtx(ctx)
+		_, err := d.cli.ImageRemove(cctx, id, client.ImageRemoveOptions{PruneChildren: true})
+		cancel()
+		switch {
+		case err == nil:
+			if removed != nil {
+				removed(images[id])
+			}
+		case cerrdefs.IsNotFound(err), cerrdefs.IsConflict(err):
+		default:
+			errs = append(errs, fmt.Errorf("remove image %s: %w", images[id], err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// imageName is how an image is named to a person: its first tag, else its
+// short ID marked untagged.
+func imageName(id string, tags []string) string {
+	for _, t := range tags {
+		if t != "<none>:<none>" {
+			return t
+		}
+	}
+	short := strings.TrimPrefix(id, "sha256:")
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	return "untagged " + short
 }
 
 // removeServers force-removes the containers of the named servers only,

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/testbed-dev/testbed/internal/testenv"
+	"github.com/testbed-dev/testbed/progress"
+)
+
+// --keep-on-failure says what it kept and how to remove it.
+func TestKeepOnFailureSaysWhatItKept(t *testing.T) {
+	b := newBed(t)
+	img := testenv.Busybox(t, b.cli)
+	spec := b.write("testbed.yaml", fmt.Sprintf(`
+servers:
+  bad:
+    image: %s
+    command: [sh, -c, "echo failing; exit 3"]
+    ports: [8000]
+    timeout: 20s
+`, img), 0o644)
+	r := b.run("-f", spec, "up", "--keep-on-failure")
+	if r.code != 1 {
+		t.Fatalf("up of a failing server = exit %d, want 1\n%s", r.code, r.err)
+	}
+	for _, want := range []string{"--keep-on-failure kept container ", "network " + b.project, "testbed -p " + b.project + " down"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("up --keep-on-failure does not say %q:\n%s", want, r.err)
+		}
+	}
+	if left := testenv.Leftovers(t, b.cli, b.project); len(left) == 0 {
+		t.Errorf("up --keep-on-failure kept nothing")
+	}
+}
+
+// After kill -9 of up, reap --dry-run lists what it would remove and
+// removes nothing; reap lists what it removed, the project's state
+// directory (the CA's private key) among it, and that directory is gone.
+//
+// Not parallel: a reap of another test (from another state directory) in
+// between would take the engine's side of the project and leave this
+// state directory to a reap that no longer finds the project.
+func TestReapListsAndRemovesStateDir(t *testing.T) {
+	s := newSub(t)
+	spec := slowSpec(t, s, 5, false)
+	dir := filepath.Join(s.state, s.project)
+	reapMu.RLock()
+	p := s.start("-f", spec, "up")
+	p.waitEvent(t, "waiting event", 2*time.Minute, phase(progress.PhaseWait, "slow"))
+	p.signal(t, syscall.SIGKILL)
+	p.wait(t)
+	left := settle(t, s.cli, s.project)
+	if _, err := os.Stat(filepath.Join(dir, "ca-key.pem")); err != nil {
+		reapMu.RUnlock()
+		t.Fatalf("the killed up left no CA key to reap: %v", err)
+	}
+	dry := s.run("reap", "--dry-run").must(t, "reap --dry-run")
+	section := projectSection(dry.out, s.project)
+	for _, want := range []string{"would remove container ", "would remove network", "would remove state directory " + dir} {
+		if !strings.Contains(section, want) {
+			t.Errorf("reap --dry-run does not say %q:\n%s", want, dry.out)
+		}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("reap --dry-run removed the state directory: %v", err)
+	}
+	if again := testenv.Leftovers(t, s.cli, s.project); len(again) < len(left) {
+		t.Errorf("reap --dry-run removed resources: %v, then %v", left, again)
+	}
+	reapMu.RUnlock()
+	r := s.reap(t)
+	section = projectSection(r.out, s.project)
+	for _, want := range []string{"removed container ", "removed state directory " + dir} {
+		if !strings.Contains(section, want) {
+			t.Errorf("reap does not say %q:\n%s", want, r.out)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("after reap, the state directory %s is still there (%v)", dir, err)
+	}
+	if after := testenv.Leftovers(t, s.cli, s.project); len(after) > 0 {
+		s.reap(t) // a create in flight at the kill may land late
+		if after = testenv.Leftovers(t, s.cli, s.project); len(after) > 0 {
+			t.Errorf("after reap, left on the engine: %v", after)
+		}
+	}
+}
+
+// projectSection is reap's lines for one project: its header and the
+// indented lines under it.
+func projectSection(out, project string) string {
+	var b strings.Builder
+	in := false
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(l, project+": "):
+			in = true
+		case !strings.HasPrefix(l, "  "):
+			in = false
+		}
+		if in {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
