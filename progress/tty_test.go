@@ -102,7 +102,9 @@ func TestTTYScrollsWhenTooManyRows(t *testing.T) {
 	}
 }
 
-type tee struct{ a, b interface{ Write([]byte) (int, error) } }
+type tee struct {
+	a, b interface{ Write([]byte) (int, error) }
+}
 
 func (t *tee) Write(p []byte) (int, error) {
 	t.b.Write(p)
