@@ -60,7 +60,7 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	s, err := project.Load(ctx, project.LoadOptions{File: c.specFile, NoFind: true, Servers: c.servers, Project: name})
+	s, err := project.Load(ctx, project.LoadOptions{File: c.specFile, NoFind: true, Servers: c.servers, Project: name, AllowHostMounts: c.allowHostMounts})
 	if err != nil {
 		return nil, fmt.Errorf("spec: %w", err)
 	}

@@ -70,6 +70,7 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.allowHostMountsFlag(cmd)
 	return cmd
 }
 

@@ -35,6 +35,8 @@ type globals struct {
 
 	profiles   []string // compose profiles
 	publishAll bool     // compose: keep 0.0.0.0 host IPs
+
+	allowHostMounts bool // --allow-host-mounts (up, run, config, build)
 }
 
 // app is one invocation of the CLI.
