@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/internal/redact"
 )
 
 // Version is testbed's version, set at build time with -ldflags "-X".
@@ -44,6 +46,9 @@ type app struct {
 	io  IO
 	g   globals
 	log *slog.Logger
+	// red masks secrets in the error Main prints and in ps: the loaded
+	// spec's (set by load), else by shape only (nil).
+	red *redact.Redactor
 }
 
 // Main runs the CLI with args and returns the exit status.
@@ -60,7 +65,7 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(stdio.Err, "testbed: %v\n", err)
+		fmt.Fprintf(stdio.Err, "testbed: %s\n", a.red.String(err.Error()))
 	}
 	code := exitCode(err)
 	var se *SignalError

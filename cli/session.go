@@ -20,6 +20,7 @@ func (a *app) load(ctx context.Context, servers []string) (*project.Spec, error)
 	if err != nil {
 		return nil, err
 	}
+	a.red = s.Redactor()
 	for _, w := range s.Warnings {
 		fmt.Fprintf(a.io.Err, "testbed: warning: %s\n", w)
 	}
