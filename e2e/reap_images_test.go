@@ -13,6 +13,7 @@ import (
 
 	"github.com/testbed-dev/testbed/internal/testenv"
 	"github.com/testbed-dev/testbed/owner"
+	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
 )
 
@@ -81,6 +82,15 @@ servers:
 	imagesA := builtImages(t, a)
 	if len(imagesA) != 1 || len(testenv.Leftovers(t, a.cli, a.project)) == 0 {
 		t.Fatalf("after SIGKILL, A's images %v and resources %v: want its image and containers left", imagesA, testenv.Leftovers(t, a.cli, a.project))
+	}
+
+	// The user's label reached A's container: only the kept volume counts.
+	ins, err := a.cli.ContainerInspect(context.Background(), plan.ContainerName(a.project, "app"), client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ins.Container.Config.Labels["testbed.kept"]; got != "true" {
+		t.Logf("A's container label testbed.kept = %q (overridden; the spoof did not reach it)", got)
 	}
 
 	// An up in flight somewhere (a held project lock): A is listed, but
