@@ -237,3 +237,23 @@ func TestWithAllowHostMounts(t *testing.T) {
 		t.Fatalf("New(WithAllowHostMounts()) = %v, want the mount allowed and only the image refused by the local driver", err)
 	}
 }
+
+// TestStartMasksSecrets: what the library logs and the failure it reports
+// mask the spec's secrets: here a built-in option's password that a probe
+// path repeats.
+func TestStartMasksSecrets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.yaml")
+	if err := os.WriteFile(path, []byte("servers:\n  web:\n    builtin: http\n    options: {password: lib-pw-777}\n    ready: {http: {port: 80, path: \"/never?pw=lib-pw-777\", status: 204}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := runFake(t, 20*time.Second, func(tb testing.TB) {
+		testbed.Start(tb, testbed.WithDriver("local"), testbed.WithTimeout(500*time.Millisecond), testbed.WithSpecFile(path))
+	})
+	all := f.fatal + strings.Join(f.logs, "\n") + strings.Join(f.errors, "\n")
+	if f.fatal == "" || !strings.Contains(all, "/never?pw=********") {
+		t.Errorf("Start() should fail naming the probe with the password masked; fatal %q, logs %q", f.fatal, f.logs)
+	}
+	if strings.Contains(all, "lib-pw-777") {
+		t.Errorf("the library printed the password: %s", all)
+	}
+}
