@@ -17,6 +17,8 @@ type config struct {
 	bindLocal bool
 	keep      bool
 	logf      func(string, ...any)
+
+	allowHostMounts bool
 }
 
 // Environment variables the library reads.
@@ -94,4 +96,13 @@ func WithKeep() Option {
 // New the default is silence.
 func WithLogf(logf func(format string, args ...any)) Option {
 	return func(c *config) { c.logf = logf }
+}
+
+// WithAllowHostMounts allows the spec's bind mounts, file sources and
+// build contexts to name the engine socket and the host's system trees
+// (/, /proc, /sys, /dev, /run, /var/run, /var/lib/docker and their
+// parents), which validation refuses by default: what the spec's
+// allow_host_mounts: true and the CLI's --allow-host-mounts allow.
+func WithAllowHostMounts() Option {
+	return func(c *config) { c.allowHostMounts = true }
 }

@@ -60,10 +60,11 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	s, err := project.Load(ctx, project.LoadOptions{File: c.specFile, NoFind: true, Servers: c.servers, Project: name})
+	s, err := project.Load(ctx, project.LoadOptions{File: c.specFile, NoFind: true, Servers: c.servers, Project: name, AllowHostMounts: c.allowHostMounts})
 	if err != nil {
 		return nil, fmt.Errorf("spec: %w", err)
 	}
+	c.logf = redactLogf(c.logf, s)
 	core, err := project.Open(ctx, project.Options{
 		Driver: c.driver, Version: Version,
 		Notef: func(format string, args ...any) { c.logf("testbed: "+format, args...) },
@@ -122,4 +123,14 @@ func summary(m *endpoints.Manifest) string {
 		parts = append(parts, name+"["+strings.Join(addrs, " ")+"]")
 	}
 	return strings.Join(parts, " ")
+}
+
+// redactLogf masks the spec's secrets (project.Spec.Redactor) in every
+// line the library logs: progress, failures, the log tails of a failed
+// test.
+func redactLogf(logf func(string, ...any), s *project.Spec) func(string, ...any) {
+	red := s.Redactor()
+	return func(format string, args ...any) {
+		logf("%s", red.String(fmt.Sprintf(format, args...)))
+	}
 }

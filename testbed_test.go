@@ -1,6 +1,7 @@
 package testbed_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -215,5 +216,44 @@ func TestFailedTestShowsServerLogs(t *testing.T) {
 	joined := strings.Join(f.logs, "\n")
 	if !strings.Contains(joined, "last lines of each server's log") || !strings.Contains(joined, "--- echo ---") {
 		t.Errorf("logs of a failed test = %q, want the echo server's log", joined)
+	}
+}
+
+// TestWithAllowHostMounts: a bind of /proc is refused at validation unless
+// the option allows it (the local driver then refuses the image server,
+// which proves validation passed without an engine being asked).
+func TestWithAllowHostMounts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mounts.yaml")
+	if err := os.WriteFile(path, []byte("servers:\n  app: {image: example/app:1.2, volumes: [\"/proc:/host\"]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err := testbed.New(ctx, testbed.WithDriver("local"), testbed.WithSpecFile(path))
+	if err == nil || !strings.Contains(err.Error(), "allow_host_mounts") {
+		t.Fatalf("New() without WithAllowHostMounts = %v, want the mount refused naming allow_host_mounts", err)
+	}
+	_, err = testbed.New(ctx, testbed.WithDriver("local"), testbed.WithSpecFile(path), testbed.WithAllowHostMounts())
+	if err == nil || strings.Contains(err.Error(), "allow_host_mounts") || !strings.Contains(err.Error(), "needs a container engine") {
+		t.Fatalf("New(WithAllowHostMounts()) = %v, want the mount allowed and only the image refused by the local driver", err)
+	}
+}
+
+// TestStartMasksSecrets: what the library logs and the failure it reports
+// mask the spec's secrets: here a built-in option's password that a probe
+// path repeats.
+func TestStartMasksSecrets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.yaml")
+	if err := os.WriteFile(path, []byte("servers:\n  web:\n    builtin: http\n    options: {password: lib-pw-777}\n    ready: {http: {port: 80, path: \"/never?pw=lib-pw-777\", status: 204}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := runFake(t, 20*time.Second, func(tb testing.TB) {
+		testbed.Start(tb, testbed.WithDriver("local"), testbed.WithTimeout(500*time.Millisecond), testbed.WithSpecFile(path))
+	})
+	all := f.fatal + strings.Join(f.logs, "\n") + strings.Join(f.errors, "\n")
+	if f.fatal == "" || !strings.Contains(all, "/never?pw=********") {
+		t.Errorf("Start() should fail naming the probe with the password masked; fatal %q, logs %q", f.fatal, f.logs)
+	}
+	if strings.Contains(all, "lib-pw-777") {
+		t.Errorf("the library printed the password: %s", all)
 	}
 }

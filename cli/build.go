@@ -41,5 +41,6 @@ spec builds nothing.`,
 	}
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "rebuild even when an image with the same content hash exists")
 	cmd.Flags().BoolVar(&pull, "pull", false, "allow pulling base images that are not on the engine")
+	a.allowHostMountsFlag(cmd)
 	return cmd
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/image"
-	"github.com/testbed-dev/testbed/internal/redact"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/probe"
 	"github.com/testbed-dev/testbed/project"
@@ -51,7 +50,7 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 			// Everything printed goes through the spec's redactor: secret
 			// values are masked wherever they appear, not only under
 			// their own names.
-			red := specRedactor(l.Testbed, p)
+			red := l.Redactor()
 			if asJSON {
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
@@ -74,6 +73,7 @@ Dockerfile) are redacted. Exit status 2 when the spec is invalid.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.allowHostMountsFlag(cmd)
 	return cmd
 }
 
@@ -281,18 +281,4 @@ func valueEnd(s string, i int, quote byte) int {
 		i++
 	}
 	return len(s)
-}
-
-// specRedactor masks the spec's secrets and the plan's secret option
-// values (defaults included) in config's output.
-func specRedactor(tb *spec.Testbed, p *plan.Plan) *redact.Redactor {
-	var extra []string
-	for _, st := range p.Steps() {
-		for name, v := range st.Options {
-			if st.Kind != nil && st.Kind.SecretOption(name) {
-				extra = append(extra, v)
-			}
-		}
-	}
-	return redact.FromSpec(tb, extra...)
 }

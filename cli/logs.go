@@ -25,7 +25,11 @@ server's log file in the project's state directory (logs/SERVER.log).
 With one server its output is printed as it is. With none (every server of the
 project) or several, each line starts with the server's name, like
 "http  | ...", and each server's output comes in one piece; with --follow the
-servers' new lines are printed as they come.`,
+servers' new lines are printed as they come.
+
+logs prints what the servers wrote, unmasked: a password a server echoes is
+shown as it is. Everything else testbed prints (progress, errors and the log
+tails in them, ps, config) masks the spec's secrets.`,
 		Example: `  testbed logs http
   testbed logs                  # every server, lines prefixed with its name
   testbed logs --follow ftp imap`,

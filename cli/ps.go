@@ -109,7 +109,24 @@ func (a *app) psRows(ctx context.Context, all bool) ([]psRow, error) {
 				State: r.State, Status: r.Status, Ready: r.Ready, ReadyDetail: r.ReadyDetail, Ports: ports})
 		}
 	}
+	a.redactRows(ctx, rows)
 	return rows, nil
+}
+
+// redactRows masks secrets in what ps prints of each server (the probe it
+// checked, the driver's status words): by the values of the spec when one
+// is loaded or can be (the project's own), and by shape (URL passwords,
+// --password= arguments) always.
+func (a *app) redactRows(ctx context.Context, rows []psRow) {
+	if a.red == nil && len(rows) > 0 {
+		if s, err := project.Load(ctx, project.LoadOptions{File: a.g.file, Profiles: a.g.profiles, Project: a.g.project}); err == nil {
+			a.red = s.Redactor()
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.Status, r.ReadyDetail, r.Image = a.red.String(r.Status), a.red.String(r.ReadyDetail), a.red.String(r.Image)
+	}
 }
 
 // readyText is the READY column: "yes", or "no: why" cut to one short line.

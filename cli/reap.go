@@ -28,10 +28,18 @@ host, another container) older than that are taken too.
 
 reap also clears the state directories of local-driver projects whose
 supervisor process is gone (killed, crashed, or the machine rebooted). A
-supervisor whose state directory is removed stops by itself.`,
+supervisor whose state directory is removed stops by itself.
+
+With --images, reap also removes the images testbed built for the projects
+it reaps in this same run (by their testbed.project label), when no container
+of any project uses them; never another project's image, and none at all
+while any run on this host holds a project's lock (an up in flight may be
+about to use an image another project built with the same content). The
+built-in server image, shared by every project, is left; 'down --rmi' of the
+last project that uses it removes it.`,
 		Example: `  testbed reap --dry-run
   testbed reap --older-than 2h
-  testbed reap --images        # also old built-in and spec images no container uses`,
+  testbed reap --images        # also the images of the projects reaped`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -47,9 +55,9 @@ supervisor whose state directory is removed stops by itself.`,
 					return err
 				}
 				if images {
-					removed, err := c.RemoveUnusedImages(ctx, dryRun)
+					removed, err := c.ReapImages(ctx, reaped, dryRun)
 					for _, r := range removed {
-						fmt.Fprintf(a.io.Out, "image %s: unused\n", r)
+						fmt.Fprintf(a.io.Out, "image %s: of a reaped project, unused\n", r)
 					}
 					if err != nil {
 						return err
@@ -60,7 +68,7 @@ supervisor whose state directory is removed stops by itself.`,
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed")
-	cmd.Flags().BoolVar(&images, "images", false, "also remove the images testbed built that no container uses (old content hashes pile up)")
+	cmd.Flags().BoolVar(&images, "images", false, "also remove the images testbed built for the projects this run reaps, and the built-in server image, when no container uses them and no up is in flight")
 	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "also remove projects of other hosts older than this")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/testbed-dev/testbed/internal/printable"
+	"github.com/testbed-dev/testbed/internal/redact"
 )
 
 // Version is testbed's version, set at build time with -ldflags "-X".
@@ -39,6 +40,8 @@ type globals struct {
 
 	profiles   []string // compose profiles
 	publishAll bool     // compose: keep 0.0.0.0 host IPs
+
+	allowHostMounts bool // --allow-host-mounts (up, run, config, build)
 }
 
 // app is one invocation of the CLI.
@@ -49,6 +52,9 @@ type app struct {
 	// started: cobra found a command and parsed its flags and arguments
 	// (the persistent pre-run ran); an error before that is a usage error.
 	started bool
+	// red masks secrets in the error Main prints and in ps: the loaded
+	// spec's (set by load), else by shape only (nil).
+	red *redact.Redactor
 }
 
 // Main runs the CLI with args and returns the exit status.
@@ -69,8 +75,9 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
-		// Escaped: an error may quote a spec's bytes or a server's log.
-		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(a.readable(err.Error())))
+		// Masked and escaped: an error may quote a spec's bytes or a
+		// server's log.
+		fmt.Fprintf(stdio.Err, "testbed: %s\n", printable.Text(a.readable(a.red.String(err.Error()))))
 	}
 	code := exitCode(err)
 	var se *SignalError

@@ -44,6 +44,7 @@ ARGV runs: no supervisor, nothing left behind.`,
 		},
 	}
 	f.register(cmd)
+	a.allowHostMountsFlag(cmd)
 	cmd.Flags().BoolVar(&show, "print", true, "print the endpoints table (stderr) before running ARGV (not with --progress quiet)")
 	return cmd
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -13,11 +15,12 @@ import (
 func (a *app) load(ctx context.Context, servers []string) (*project.Spec, error) {
 	s, err := project.Load(ctx, project.LoadOptions{
 		File: a.g.file, Profiles: a.g.profiles, PublishAll: a.g.publishAll,
-		Servers: servers, Project: a.g.project,
+		Servers: servers, Project: a.g.project, AllowHostMounts: a.g.allowHostMounts,
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.red = s.Redactor()
 	for _, w := range s.Warnings {
 		fmt.Fprintf(a.io.Err, "testbed: warning: %s\n", w)
 	}
@@ -69,4 +72,11 @@ func (a *app) note(format string, args ...any) {
 	if a.g.progress != "quiet" {
 		fmt.Fprintf(a.io.Err, "testbed: "+format+"\n", args...)
 	}
+}
+
+// allowHostMountsFlag registers --allow-host-mounts on a command that
+// loads the spec to run or print it (up, run, config, build).
+func (a *app) allowHostMountsFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&a.g.allowHostMounts, "allow-host-mounts", false,
+		"allow bind mounts, files and build contexts in the engine socket and the host's system trees (/, /proc, /sys, /dev, /run, /var/run, ...), as the spec's allow_host_mounts: true does")
 }

@@ -76,6 +76,7 @@ need an image are refused before anything starts.`,
 		},
 	}
 	f.register(cmd)
+	a.allowHostMountsFlag(cmd)
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the endpoints as JSON")
 	return cmd
 }

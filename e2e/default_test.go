@@ -21,6 +21,7 @@ import (
 	xproxy "golang.org/x/net/proxy"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -210,6 +211,13 @@ func TestDefaultTestbed(t *testing.T) {
 					t.Errorf("%s bound on %s", port, bd.HostIP)
 				}
 			}
+		}
+	})
+	// Every built-in container has the default memory and pids limits,
+	// and (after the client tests above) uses far less.
+	t.Run("limits", func(t *testing.T) {
+		for _, name := range b.manifest().Names() {
+			checkLimits(t, b, name, docker.BuiltinMemory, docker.BuiltinPids)
 		}
 	})
 	t.Run("logs", func(t *testing.T) {

@@ -238,6 +238,28 @@ func TestHostMountsRefusedByConfig(t *testing.T) {
 			t.Errorf("config = exit %d, want 0\n%s", r.code, r.err)
 		}
 	})
+	// The command line's --allow-host-mounts allows what the spec did not,
+	// in every format; without it the same spec is refused.
+	for _, c := range []struct {
+		name  string
+		write func(t *testing.T, dir string) string
+	}{
+		{"flag-native", native(`servers: {web: {image: a, volumes: ["/proc:/host"]}}`)},
+		{"flag-compose", composeFile("services: {web: {image: a, volumes: [\"/run:/r\"]}}\n")},
+		{"flag-builtin", native(`servers: {web: {builtin: http, volumes: ["/:/host"]}}`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := c.write(t, t.TempDir())
+			r := runInProcess("-p", "limits", "--driver", "local", "--state-dir", t.TempDir(), "-f", path, "config")
+			if r.code != 2 || !strings.Contains(r.err, "allow_host_mounts") {
+				t.Fatalf("config without the flag = exit %d, want 2 naming allow_host_mounts\n%s", r.code, r.err)
+			}
+			r = runInProcess("-p", "limits", "--driver", "local", "--state-dir", t.TempDir(), "-f", path, "config", "--allow-host-mounts")
+			if r.code != 0 {
+				t.Errorf("config --allow-host-mounts = exit %d, want 0\n%s", r.code, r.err)
+			}
+		})
+	}
 }
 
 // TestSymlinksAtConfig: links inside a copied tree pass, links that leave

@@ -153,18 +153,3 @@ func slicesContainsKept(res []engine.Resource) bool {
 	}
 	return false
 }
-
-// imagePruner is a driver that removes the images testbed built that no
-// server uses.
-type imagePruner interface {
-	RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string, error)
-}
-
-// RemoveUnusedImages removes the images testbed built that nothing uses,
-// where the driver has images (reap --images); it returns their names.
-func (c *Core) RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string, error) {
-	if p, ok := c.drv.(imagePruner); ok {
-		return p.RemoveUnusedImages(ctx, dryRun)
-	}
-	return nil, nil
-}

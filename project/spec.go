@@ -38,6 +38,11 @@ type LoadOptions struct {
 	Servers []string
 	// Project is the project name; "" derives one from the spec.
 	Project string
+	// AllowHostMounts allows what the spec's allow_host_mounts allows
+	// (bind mounts, file sources and build contexts in the engine socket
+	// and the host's system trees), whatever the spec says: the CLI's
+	// --allow-host-mounts, the library's WithAllowHostMounts.
+	AllowHostMounts bool
 }
 
 // Spec is a validated spec with its project name.
@@ -69,6 +74,9 @@ func Load(ctx context.Context, o LoadOptions) (*Spec, error) {
 		if err != nil {
 			return nil, &UsageError{fmt.Errorf("load %s: %w", file, err)}
 		}
+	}
+	if o.AllowHostMounts {
+		tb.AllowHostMounts = true
 	}
 	if err := tb.Validate(catalog.SpecKinds(cat)); err != nil {
 		return nil, &UsageError{err}

@@ -80,6 +80,9 @@ func PlanFor(s *Spec, container, bindLocal bool, ownerLabel, version string) (*p
 // returns the endpoints of every server of the project. A project up with
 // this very spec is left as it is.
 func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err error) {
+	red := s.Redactor()
+	o.Sink = RedactSink(o.Sink, red)
+	defer func() { err = RedactError(err, red) }()
 	lock, err := c.lock(ctx, s.Project, roleUp, "up did")
 	if err != nil {
 		return nil, err
@@ -269,7 +272,10 @@ type imageBuilder interface {
 
 // Build makes every image the servers of s need, where the driver has
 // images.
-func (c *Core) Build(ctx context.Context, s *Spec, sink progress.Sink) ([]Image, error) {
+func (c *Core) Build(ctx context.Context, s *Spec, sink progress.Sink) (_ []Image, err error) {
+	red := s.Redactor()
+	sink = RedactSink(sink, red)
+	defer func() { err = RedactError(err, red) }()
 	b, ok := c.drv.(imageBuilder)
 	if !ok {
 		return nil, fmt.Errorf("build: the %s driver has no images: %w", c.drv.Name(), engine.ErrUnsupported)

@@ -57,7 +57,7 @@ var serverKeys = []string{
 	"builtin", "options", "image", "pull", "build",
 	"command", "entrypoint", "env", "files", "ports", "aliases", "depends_on", "ready", "timeout",
 	"hostname", "user", "working_dir", "read_only", "tmpfs", "cap_add", "cap_drop", "volumes", "labels",
-	"healthcheck",
+	"healthcheck", "resources",
 }
 
 // server decodes one server entry.
@@ -126,6 +126,8 @@ func (d *decoder) server(p pair) *Server {
 			s.Labels = d.strMap(v, at, true)
 		case "healthcheck":
 			s.Health = d.health(v, at)
+		case "resources":
+			s.Resources = d.resources(v, at)
 		}
 	})
 	return s

@@ -151,6 +151,7 @@ func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLS
 	if h := srv.Health; h != nil {
 		cfg.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Retries: h.Retries}
 	}
+	limits(host, st)
 	if st.Hardened {
 		harden(cfg, host)
 		if tls != nil {

@@ -7,13 +7,29 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/plan"
 )
 
-// RemoveUnusedImages removes the images testbed built (label
-// testbed.image) that no container uses, and returns their tags. Every
-// change of testbed's binary or of a spec makes a new content-hash tag, so
-// old ones pile up; an image in use is never touched.
-func (d *Driver) RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string, error) {
+// ImageReap says which images RemoveReapedImages may take.
+type ImageReap struct {
+	// Projects are the projects reap removed in this run: only images
+	// labelled with one of them (testbed.project) are candidates.
+	Projects map[string]bool
+	// DryRun lists what would go; the reaped projects' containers, which a
+	// dry run left in place, then count as gone.
+	DryRun bool
+}
+
+// RemoveReapedImages removes the images testbed built (label
+// testbed.image) for the projects in o.Projects when no container of any
+// project uses them, and returns their tags. The built-in server image,
+// which every project shares, is never a candidate. An image another project's container uses (two
+// projects with the same content share a content-hash tag) is kept; the
+// engine refuses to remove one a container was created from meanwhile
+// (no force), so a racing up is not broken.
+func (d *Driver) RemoveReapedImages(ctx context.Context, o ImageReap) ([]string, error) {
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
 	imgs, err := d.cli.ImageList(cctx, client.ImageListOptions{Filters: client.Filters{}.Add("label", LabelImage)})
@@ -26,27 +42,32 @@ func (d *Driver) RemoveUnusedImages(ctx context.Context, dryRun bool) ([]string,
 	}
 	used := map[string]bool{}
 	for _, c := range cs.Items {
+		if o.DryRun && o.Projects[c.Labels[plan.LabelProject]] {
+			continue // a real run removes it first
+		}
 		used[c.ImageID] = true
 	}
 	var removed []string
 	var errs []error
 	for _, im := range imgs.Items {
-		if used[im.ID] {
+		p := im.Labels[plan.LabelProject]
+		if used[im.ID] || p == "" || !o.Projects[p] || im.Labels[LabelImage] == image.BuiltinName {
 			continue
 		}
 		name := im.ID
 		if len(im.RepoTags) > 0 {
 			name = im.RepoTags[0]
 		}
-		if dryRun {
+		if o.DryRun {
 			removed = append(removed, name)
 			continue
 		}
-		_, err := d.cli.ImageRemove(cctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		_, err := d.cli.ImageRemove(cctx, im.ID, client.ImageRemoveOptions{PruneChildren: true})
 		switch {
 		case err == nil:
 			removed = append(removed, name)
 		case cerrdefs.IsNotFound(err), cerrdefs.IsConflict(err):
+			// Gone already, or in use by a container made meanwhile.
 		default:
 			errs = append(errs, fmt.Errorf("remove image %s: %w", name, err))
 		}

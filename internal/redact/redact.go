@@ -93,8 +93,9 @@ func addSecret(set map[string]bool, s string) {
 // FromSpec makes the Redactor for a testbed: it masks the value of every
 // environment variable, build argument, built-in option and label whose
 // name looks secret ([IsSecretName]), every URL password in any of their
-// values and in any argument, the argument of every --password-style flag
-// (--password=x, --password x, -p x is not recognised), and extra.
+// values and in any argument (command, entrypoint, healthcheck, exec
+// probes), the argument of every --password-style flag (--password=x,
+// --password x, -p x is not recognised), and extra.
 func FromSpec(tb *spec.Testbed, extra ...string) *Redactor {
 	secrets := slices.Clone(extra)
 	add := func(name, value string) {
@@ -146,6 +147,7 @@ func FromSpec(tb *spec.Testbed, extra ...string) *Redactor {
 		if s.Health != nil {
 			argv(s.Health.Test)
 		}
+		probeArgv(s.Ready, argv)
 	}
 	return New(secrets...)
 }
@@ -182,4 +184,18 @@ func (r *Redactor) Strings(ss []string) []string {
 		ss[i] = r.String(s)
 	}
 	return ss
+}
+
+// probeArgv passes the argv of every exec probe in p (within all/any
+// too) to argv.
+func probeArgv(p *spec.Probe, argv func([]string)) {
+	if p == nil {
+		return
+	}
+	if p.Exec != nil {
+		argv(p.Exec.Command)
+	}
+	for _, q := range append(slices.Clone(p.All), p.Any...) {
+		probeArgv(q, argv)
+	}
 }

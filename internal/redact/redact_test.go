@@ -18,6 +18,7 @@ func TestFromSpec(t *testing.T) {
 		},
 		Command: []string{"app", "--password=flag-pw", "--token", "next-arg-token", "--verbose"},
 		Options: map[string]string{"password": "opt-pw"},
+		Ready:   &spec.Probe{Any: []*spec.Probe{{Exec: &spec.ExecProbe{Command: []string{"check", "--auth", "probe-pw"}}}}},
 	}}}
 	r := FromSpec(tb, "extra-secret")
 	for _, tc := range []struct{ in, want string }{
@@ -28,6 +29,7 @@ func TestFromSpec(t *testing.T) {
 		{"argv --password=flag-pw", "argv --password=" + Mask},
 		{"echo next-arg-token", "echo " + Mask},
 		{"opt-pw and extra-secret", Mask + " and " + Mask},
+		{"exec check probe-pw", "exec check " + Mask},
 		{"HOME=/home/app", "HOME=/home/app"},
 		// By shape, in text no spec mentioned.
 		{"connect https://u:other-pw@host/", "connect https://u:" + Mask + "@host/"},
