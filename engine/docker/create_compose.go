@@ -57,3 +57,12 @@ func createPlatform(platform string) *ocispec.Platform {
 	}
 	return pl
 }
+
+// buildPlatforms is the platform list of a build for one platform ("" =
+// the engine's own, no list).
+func buildPlatforms(platform string) []ocispec.Platform {
+	if pl := createPlatform(platform); pl != nil {
+		return []ocispec.Platform{*pl}
+	}
+	return nil
+}
