@@ -60,6 +60,9 @@ type Source struct {
 	Base  string      // existing image to add Files to (when Build is nil)
 	Build *spec.Build // Dockerfile build
 	Files []spec.File // copied in after the Dockerfile's own steps
+	// Platform is the os/arch[/variant] the image is built for ("" = the
+	// engine's); part of the hash, as Build.Target is.
+	Platform string
 	// MaxBytes bounds the file content of the context; 0 means
 	// [MaxContextEnv] when set, else [DefaultMaxContext].
 	MaxBytes int64
@@ -74,6 +77,8 @@ type Context struct {
 	Args       map[string]string // build arguments (ARG values)
 	Bases      []string          // images the Dockerfile starts FROM (see BaseImages)
 	Size       int64             // bytes of file content in the archive
+	Target     string            // the stage to build ("" = the last)
+	Platform   string            // the platform to build for ("" = the engine's)
 
 	src        Source
 	max        int64
@@ -110,6 +115,10 @@ func NewContext(src Source) (*Context, error) {
 	if src.Build != nil && len(src.Build.Args) > 0 {
 		c.Args = src.Build.Args
 	}
+	if src.Build != nil {
+		c.Target = src.Build.Target
+	}
+	c.Platform = src.Platform
 	c.Bases = BaseImages(c.dockerfile)
 	return c, nil
 }
@@ -154,6 +163,10 @@ func (c *Context) emit(a *archive, files []placed) error {
 	a.note("testbed context " + contextVersion)
 	var err error
 	switch b := src.Build; {
+	case b != nil && b.ExternalDockerfile != "":
+		// The Dockerfile lies outside the context: the whole context goes
+		// in, and the Dockerfile's text at the reserved path below.
+		err = addTree(a, b.Context, "")
 	case b != nil && b.Inline != "" && b.Context != "":
 		err = addTree(a, b.Context, "")
 	case b != nil && b.Inline == "":
@@ -171,6 +184,12 @@ func (c *Context) emit(a *archive, files []placed) error {
 		for _, k := range keys {
 			a.note("arg " + k + "=" + src.Build.Args[k])
 		}
+		if src.Build.Target != "" {
+			a.note("target " + src.Build.Target)
+		}
+	}
+	if src.Platform != "" {
+		a.note("platform " + src.Platform)
 	}
 	if err := addFiles(a, files); err != nil {
 		return err
@@ -246,6 +265,8 @@ func baseDockerfile(src Source) (string, error) {
 	switch {
 	case src.Build != nil && src.Build.Inline != "":
 		return src.Build.Inline, nil
+	case src.Build != nil && src.Build.ExternalDockerfile != "":
+		return readExternalDockerfile(src.Build.ExternalDockerfile)
 	case src.Build != nil:
 		b, err := os.ReadFile(filepath.Join(src.Build.Context, dockerfileName(src.Build)))
 		if err != nil {
@@ -256,6 +277,38 @@ func baseDockerfile(src Source) (string, error) {
 		return "FROM " + src.Base + "\n", nil
 	}
 	return "", errors.New("image source has neither a build nor a base image")
+}
+
+// MaxExternalDockerfile bounds a Dockerfile read from outside the context.
+const MaxExternalDockerfile = 1 << 20
+
+// readExternalDockerfile reads a Dockerfile that lies outside its build
+// context, links resolved: a regular file of at most 1 MiB.
+func readExternalDockerfile(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("read Dockerfile %s: %w", path, err)
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return "", fmt.Errorf("read Dockerfile %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("read Dockerfile %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("read Dockerfile %s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxExternalDockerfile+1))
+	if err != nil {
+		return "", fmt.Errorf("read Dockerfile %s: %w", path, err)
+	}
+	if len(b) > MaxExternalDockerfile {
+		return "", fmt.Errorf("read Dockerfile %s: larger than %d bytes", path, MaxExternalDockerfile)
+	}
+	return string(b), nil
 }
 
 // dockerfileName is the build's Dockerfile path inside its context.

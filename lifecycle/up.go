@@ -24,6 +24,12 @@ const LogTailLines = 20
 // RollbackTimeout bounds the clean-up after a failed or interrupted up.
 const RollbackTimeout = 60 * time.Second
 
+// SettleTime is how long a server with no readiness probe must keep
+// running after its start to count as ready: "running" is all there is
+// to check then, and a process that fails at once (a bad command, a
+// missing file) ends well within it.
+const SettleTime = 500 * time.Millisecond
+
 // UpOptions tune Up.
 type UpOptions struct {
 	CA            Issuer      // issues server certificates; nil = no TLS material
@@ -111,15 +117,18 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 	defer cancel(nil)
 	var steps []*plan.Step
 	states := map[string]*state{}
+	completes := Completes(p)
 	for _, st := range p.Steps() {
 		states[st.Server.Name] = newState()
 		if o.Running[st.Server.Name] {
 			close(states[st.Server.Name].started)
 			close(states[st.Server.Name].ready)
+			close(states[st.Server.Name].completed)
 			continue
 		}
 		steps = append(steps, st)
 	}
+	var insts []stepInstance
 	m = &endpoints.Manifest{Project: p.Project, Driver: eng.Name(), Domain: p.Domain, CAFile: o.CAFile, Servers: map[string]*endpoints.Server{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -136,7 +145,12 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 		wg.Add(1)
 		go func(st *plan.Step) {
 			defer wg.Done()
-			ep, err := runStep(ctx, eng, p, st, states, o, emit)
+			ep, inst, err := runStep(ctx, eng, p, st, states, completes[st.Server.Name], o, emit)
+			if inst != nil {
+				mu.Lock()
+				insts = append(insts, stepInstance{st, inst})
+				mu.Unlock()
+			}
 			if err != nil {
 				stamped.Event(progress.Event{Server: st.Server.Name, Phase: progress.PhaseFailed, Detail: failedLine(parent, ctx, err), Cause: err.Error()})
 				fail(err)
@@ -158,35 +172,94 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
+	if err := stillRunning(ctx, insts, completes); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// stepInstance is a started server, for the check at the end of up.
+type stepInstance struct {
+	st   *plan.Step
+	inst Instance
+}
+
+// stillRunning fails up when a server that is not declared to complete
+// has ended by the time every server is ready: up never reports a dead
+// server as up.
+func stillRunning(ctx context.Context, insts []stepInstance, completes map[string]bool) error {
+	sort.Slice(insts, func(i, j int) bool { return insts[i].st.Server.Name < insts[j].st.Server.Name })
+	for _, si := range insts {
+		if completes[si.st.Server.Name] || si.st.Probe != nil && si.st.Probe.AwaitsExit() {
+			continue
+		}
+		select {
+		case <-si.inst.Done():
+			return exitError(ctx, si.st.Server.Name, si.inst, "run",
+				fmt.Errorf("exited with status %d after it was ready, before up finished", si.inst.ExitCode()))
+		default:
+		}
+	}
+	return nil
+}
+
+// exitError is a ServerError for a server whose process ended, with the
+// last lines of its output.
+func exitError(ctx context.Context, name string, inst Instance, phase string, err error) *ServerError {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return &ServerError{Server: name, Phase: phase, Err: err, Log: inst.LogTail(lctx, LogTailLines)}
+}
+
+// Completes lists the servers of p that are declared to run to completion:
+// a dependent waits for them with condition "completed"
+// (service_completed_successfully). Unless their own probe awaits the exit
+// (and so says what completion is), up waits for their end, which must
+// have status 0, before it lets those dependents start. They, and servers
+// whose probe awaits the exit (exited, alone or in all/any), may end
+// before up finishes; every other server that does fails up.
+func Completes(p *plan.Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, st := range p.Steps() {
+		for _, d := range st.Server.DependsOn {
+			if d.Condition == spec.ConditionCompleted {
+				out[d.Name] = true
+			}
+		}
+	}
+	return out
 }
 
 // state is what dependents wait on.
 type state struct {
 	started, ready chan struct{}
+	completed      chan struct{} // the server ran to completion with status 0
 	failed         chan struct{}
 }
 
 func newState() *state {
-	return &state{started: make(chan struct{}), ready: make(chan struct{}), failed: make(chan struct{})}
+	return &state{started: make(chan struct{}), ready: make(chan struct{}), completed: make(chan struct{}), failed: make(chan struct{})}
 }
 
-func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, states map[string]*state, o UpOptions,
-	emit func(server, phase, detail string)) (*endpoints.Server, error) {
+func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, states map[string]*state, completes bool, o UpOptions,
+	emit func(server, phase, detail string)) (*endpoints.Server, Instance, error) {
 	name := st.Server.Name
 	me := states[name]
 	for _, d := range st.Server.DependsOn {
 		dep := states[d.Name]
 		want := dep.ready
-		if d.Condition == spec.ConditionStarted {
+		switch d.Condition {
+		case spec.ConditionStarted:
 			want = dep.started
+		case spec.ConditionCompleted:
+			want = dep.completed
 		}
 		select {
 		case <-want:
 		case <-dep.failed:
-			return nil, &ServerError{Server: name, Phase: "dependencies", Err: fmt.Errorf("dependency %s failed", d.Name)}
+			return nil, nil, &ServerError{Server: name, Phase: "dependencies", Err: fmt.Errorf("dependency %s failed", d.Name)}
 		case <-ctx.Done():
-			return nil, context.Cause(ctx)
+			return nil, nil, context.Cause(ctx)
 		}
 	}
 	// An invalid probe fails before anything is made for the server.
@@ -194,14 +267,14 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 	if st.Probe != nil {
 		var err error
 		if pr, err = probe.FromSpec(st.Probe, probeTLS(o.ProbeTLS, st)); err != nil {
-			return nil, &ServerError{Server: name, Phase: "readiness", Err: err}
+			return nil, nil, &ServerError{Server: name, Phase: "readiness", Err: err}
 		}
 	}
 	var material *TLSMaterial
 	if o.CA != nil {
 		cert, key, err := o.CA.Issue(st.TLSNames...)
 		if err != nil {
-			return nil, &ServerError{Server: name, Phase: "certificate", Err: err}
+			return nil, nil, &ServerError{Server: name, Phase: "certificate", Err: err}
 		}
 		material = &TLSMaterial{CertPEM: cert, KeyPEM: key}
 	}
@@ -209,36 +282,89 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 	trace := &StartTrace{Created: func() { emit(name, progress.PhaseStart, "") }}
 	inst, err := eng.Start(WithStartTrace(ctx, trace), p, st, material)
 	if err != nil {
-		return nil, &ServerError{Server: name, Phase: "start", Err: err}
+		return nil, nil, &ServerError{Server: name, Phase: "start", Err: err}
 	}
 	close(me.started)
-	emit(name, progress.PhaseWait, probe.Describe(st.Probe))
-	if err := await(ctx, st, pr, inst); err != nil {
+	emit(name, progress.PhaseWait, describeWait(st, completes))
+	if err := await(ctx, st, pr, inst, completes); err != nil {
 		se := &ServerError{Server: name, Phase: "readiness", Err: err}
 		if ctx.Err() == nil || errors.Is(err, probe.ErrNotReady) {
-			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			se.Log = inst.LogTail(lctx, LogTailLines)
-			cancel()
+			se = exitError(ctx, name, inst, se.Phase, err)
 		}
-		return nil, se
+		return nil, inst, se
 	}
 	ep, err := inst.Endpoint(ctx)
 	if err != nil {
-		return nil, &ServerError{Server: name, Phase: "endpoints", Err: err}
+		return nil, inst, &ServerError{Server: name, Phase: "endpoints", Err: err}
 	}
 	// Said before dependents are let go, so "ready" precedes their "creating".
 	emit(name, progress.PhaseReady, describeEndpoint(ep))
 	close(me.ready)
-	return ep, nil
+	if completes {
+		// A probe that does not await the exit passed while the server
+		// runs: "completed" dependents wait for its end too. A probe that
+		// awaits it (exited, or any: [tcp, exited]) is the user's word on
+		// what completion is, and has passed.
+		if st.Probe == nil || !st.Probe.AwaitsExit() {
+			if err := awaitCompletion(ctx, st, inst); err != nil {
+				return nil, inst, exitError(ctx, name, inst, "completion", err)
+			}
+		}
+		close(me.completed)
+	}
+	return ep, inst, nil
 }
 
-// await waits until pr, the step's probe (nil: running is enough), passes.
-// The end of the server's process stops the wait at once, and fails it,
-// unless the probe awaits that end (an exited probe, alone or within
-// all/any): then a status 0 gets one last check, which decides.
-func await(ctx context.Context, st *plan.Step, pr probe.Probe, inst Instance) error {
+// describeWait says what a server is waited for, for progress output.
+func describeWait(st *plan.Step, completes bool) string {
+	switch {
+	case st.Probe != nil:
+		return probe.Describe(st.Probe)
+	case completes:
+		return "run to completion"
+	}
+	return "keeps running for " + SettleTime.String()
+}
+
+// awaitCompletion waits, within the step's timeout, until the server's
+// process ends, and fails unless its status is 0.
+func awaitCompletion(ctx context.Context, st *plan.Step, inst Instance) error {
+	timer := time.NewTimer(st.Timeout)
+	defer timer.Stop()
+	select {
+	case <-inst.Done():
+	case <-timer.C:
+		return fmt.Errorf("%w: has not run to completion within %s", probe.ErrNotReady, st.Timeout)
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	if code := inst.ExitCode(); code != 0 {
+		return fmt.Errorf("exited with status %d; it must run to completion with status 0", code)
+	}
+	return nil
+}
+
+// await waits until pr, the step's probe, passes. The end of the server's
+// process stops the wait at once, and fails it, unless the probe awaits
+// that end (an exited probe, alone or within all/any): then a status 0
+// gets one last check, which decides. With no probe, a server declared to
+// complete must end with status 0, and any other must keep running for
+// SettleTime.
+func await(ctx context.Context, st *plan.Step, pr probe.Probe, inst Instance, completes bool) error {
 	if pr == nil {
-		return nil
+		if completes {
+			return awaitCompletion(ctx, st, inst)
+		}
+		timer := time.NewTimer(SettleTime)
+		defer timer.Stop()
+		select {
+		case <-inst.Done():
+			return fmt.Errorf("exited with status %d before it was ready", inst.ExitCode())
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -257,7 +383,7 @@ func await(ctx context.Context, st *plan.Step, pr probe.Probe, inst Instance) er
 	}
 	code := inst.ExitCode()
 	if code != 0 || !st.Probe.AwaitsExit() {
-		return fmt.Errorf("exited with status %d while waiting to be ready", code)
+		return fmt.Errorf("exited with status %d before it was ready", code)
 	}
 	cctx, ccancel := context.WithTimeout(ctx, probe.DefaultAttempt)
 	defer ccancel()

@@ -393,3 +393,99 @@ servers:
 	}
 	t.Errorf("no waiting event for job in %v", order(rec))
 }
+
+// A server with no probe (no ports, no healthcheck) that exits at once is
+// not ready: up fails naming it, its status and its log tail. One that is
+// declared to complete (a "completed" dependent) succeeds by exiting 0,
+// and its dependent starts only after that.
+func TestUpNoProbeExit(t *testing.T) {
+	t.Run("crash", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  crash: {image: x, timeout: 30s}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"crash": {listenAfter: never, exitAfter: time.Millisecond, exitCode: 111, log: "cannot start\n"}})
+		_, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner})
+		se := asServerError(t, err)
+		if se.Server != "crash" {
+			t.Errorf("Up() error = %v, want server crash", err)
+		}
+		mustContain(t, "error", err.Error(), "status 111")
+		mustContain(t, "log tail", se.Log, "cannot start")
+		if calls, _ := e.removeCalls(); len(calls) != 1 {
+			t.Errorf("Remove calls = %+v, want one", calls)
+		}
+	})
+	t.Run("runs on", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  quiet: {image: x, timeout: 30s}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"quiet": {listenAfter: never}})
+		if _, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner}); err != nil {
+			t.Fatalf("Up() = %v", err)
+		}
+	})
+	t.Run("declared to complete", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  init: {image: x, timeout: 5s}
+  app:  {image: x, timeout: 5s, depends_on: {init: {condition: completed}}}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"init": {listenAfter: never, exitAfter: 100 * time.Millisecond}, "app": {listenAfter: never}})
+		if _, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner}); err != nil {
+			t.Fatalf("Up() = %v", err)
+		}
+		if app, done := e.at(e.started, "app"), e.at(e.exited, "init"); app.Before(done) {
+			t.Errorf("app started %s before init completed", done.Sub(app))
+		}
+	})
+	t.Run("declared to complete, status 4", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  init: {image: x, timeout: 5s}
+  app:  {image: x, timeout: 5s, depends_on: {init: {condition: completed}}}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"init": {listenAfter: never, exitAfter: time.Millisecond, exitCode: 4, log: "bad init\n"}})
+		_, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner})
+		se := asServerError(t, err)
+		if se.Server != "init" || !strings.Contains(err.Error(), "status 4") || !strings.Contains(se.Log, "bad init") {
+			t.Errorf("Up() = %v (log %q), want init with status 4 and its log", err, se.Log)
+		}
+		if !e.at(e.started, "app").IsZero() {
+			t.Errorf("app started although init failed")
+		}
+	})
+	t.Run("probe passes, then completes", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  seed: {image: x, ports: [80], timeout: 5s}
+  app:  {image: x, timeout: 5s, depends_on: {seed: {condition: completed}}}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"seed": {exitAfter: 300 * time.Millisecond}, "app": {listenAfter: never}})
+		if _, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner}); err != nil {
+			t.Fatalf("Up() = %v", err)
+		}
+		if app, done := e.at(e.started, "app"), e.at(e.exited, "seed"); app.Before(done) {
+			t.Errorf("app started %s before seed completed", done.Sub(app))
+		}
+	})
+	t.Run("dies after ready", func(t *testing.T) {
+		checkGoroutines(t)
+		p := newPlan(t, `
+servers:
+  flaky: {image: x, ports: [80], timeout: 5s}
+  slow:  {image: x, ports: [80], timeout: 5s}
+`)
+		e := newFakeEngine(t, map[string]behaviour{"flaky": {exitAfter: 100 * time.Millisecond, exitCode: 9}, "slow": {listenAfter: 600 * time.Millisecond}})
+		_, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner})
+		if se := asServerError(t, err); se.Server != "flaky" || !strings.Contains(err.Error(), "status 9") {
+			t.Errorf("Up() = %v, want flaky exited with status 9", err)
+		}
+	})
+}

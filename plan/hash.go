@@ -13,7 +13,7 @@ import (
 )
 
 // hashVersion goes into every hash: bump it when what is hashed changes.
-const hashVersion = "2"
+const hashVersion = "3"
 
 // canonicalStep is what a step's hash covers: what runs, resolved (the
 // kind's defaults applied, ports expanded), with no source positions, no
@@ -52,6 +52,10 @@ type canonicalStep struct {
 	DependsOn  []spec.Dependency
 	Labels     map[string]string
 	Domain     string
+	Domainname string
+	ExtraHosts []spec.HostEntry
+	Platform   string
+	Resources  *spec.Resources
 }
 
 type canonicalBuild struct {
@@ -97,6 +101,7 @@ func (st *Step) hash(domain, content string) (string, error) {
 		Timeout: st.Timeout, Hardened: st.Hardened, User: s.User, WorkingDir: s.WorkingDir, ReadOnly: s.ReadOnly,
 		Tmpfs: s.Tmpfs, CapAdd: s.CapAdd, CapDrop: s.CapDrop, Volumes: s.Volumes, Health: s.Health, Pull: s.Pull,
 		DependsOn: s.DependsOn, Labels: s.Labels, Domain: domain,
+		Domainname: s.Domainname, ExtraHosts: s.ExtraHosts, Platform: s.Platform, Resources: s.Resources,
 	}
 	if b := s.Build; b != nil {
 		c.Build = &canonicalBuild{Dockerfile: b.Dockerfile, Inline: b.Inline, BaseImage: b.BaseImage, Args: maps.Clone(b.Args)}

@@ -130,6 +130,9 @@ type Binding struct {
 	HostIP   string
 	HostPort int  // 0: the engine chooses
 	Data     bool // a data port (FTP passive): published, but not an endpoint
+	// Expose: reachable on the project network only (compose expose):
+	// declared on the container, never published, not an endpoint, not probed.
+	Expose bool
 }
 
 // Key is "80/tcp".
@@ -270,6 +273,10 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	for _, port := range ports {
 		for _, single := range port.Expand() {
 			b := Binding{Port: single.Port, Proto: single.Proto, HostIP: single.HostIP, HostPort: single.HostPort}
+			if port.Expose {
+				bound = append(bound, Binding{Port: single.Port, Proto: single.Proto, Expose: true})
+				continue
+			}
 			if b.HostIP == "" {
 				b.HostIP = LocalHost
 			}
@@ -304,10 +311,15 @@ func builtinCommand(k *catalog.Kind, opts map[string]string, domain, network str
 	return cmd
 }
 
-// defaultProbe waits for every published tcp port to accept connections.
+// defaultProbe waits for every published tcp port to accept connections;
+// expose-only ports are not probed (an image may expose ports it does not
+// listen on).
 func defaultProbe(ports []spec.Port) *spec.Probe {
 	var all []*spec.Probe
 	for _, p := range ports {
+		if p.Expose {
+			continue
+		}
 		for _, single := range p.Expand() {
 			if single.Proto == "tcp" {
 				all = append(all, &spec.Probe{TCP: &spec.TCPProbe{Port: single.Port}})

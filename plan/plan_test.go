@@ -232,3 +232,21 @@ func TestDefaultDataPorts(t *testing.T) {
 		t.Errorf("New() with pasv-count=0 = nil error, want one")
 	}
 }
+
+// Expose ports are declared on the network only: not published, not an
+// endpoint, not probed.
+func TestExposeNotPublished(t *testing.T) {
+	tb := &spec.Testbed{Servers: []*spec.Server{{Name: "svc", Image: "x",
+		Ports: []spec.Port{{Port: 80}, {Port: 8080, Expose: true}}}}}
+	p, err := New(tb, catalog.New(), Options{Project: "ex", Container: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.Step("svc")
+	if st.Probe == nil || st.Probe.TCP == nil || st.Probe.TCP.Port != 80 {
+		t.Errorf("probe = %+v, want tcp 80 only", st.Probe)
+	}
+	if len(st.Ports) != 2 || st.Ports[1].Port != 8080 || !st.Ports[1].Expose || st.Ports[1].HostIP != "" {
+		t.Errorf("ports = %+v, want 8080 expose-only with no host side", st.Ports)
+	}
+}

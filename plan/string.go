@@ -35,6 +35,9 @@ func (s *Step) write(b *strings.Builder) {
 	}
 	var ports []string
 	for _, p := range s.Ports {
+		if p.Expose {
+			continue // in the details, as expose
+		}
 		host := "auto"
 		if p.HostPort != 0 {
 			host = fmt.Sprint(p.HostPort)
@@ -60,6 +63,9 @@ func (s *Step) write(b *strings.Builder) {
 		fmt.Fprintf(b, "    depends on %s\n", strings.Join(deps, " "))
 	}
 	fmt.Fprintf(b, "    ready      %s within %s\n", probe.Describe(s.Probe), s.Timeout)
+	for _, d := range s.Details() {
+		fmt.Fprintf(b, "    %-10s %s\n", d.Name, d.Value)
+	}
 	if s.Hardened {
 		fmt.Fprintf(b, "    security   user %s, read-only root, cap-drop ALL (+NET_BIND_SERVICE), no-new-privileges\n", BuiltinUser)
 	}
@@ -82,6 +88,8 @@ func (s *Step) ImageDescription() string {
 		df := srv.Build.Dockerfile
 		if srv.Build.Inline != "" {
 			df = "generated Dockerfile"
+		} else if srv.Build.ExternalDockerfile != "" {
+			df = srv.Build.ExternalDockerfile
 		} else if df == "" {
 			df = "Dockerfile"
 		}

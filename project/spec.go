@@ -153,7 +153,7 @@ func (s *Spec) Contents() (map[string]string, error) {
 		if srv.Build == nil && len(srv.Files) == 0 {
 			continue
 		}
-		c, err := image.NewContext(image.Source{Base: srv.Image, Build: srv.Build, Files: srv.Files})
+		c, err := image.NewContext(image.Source{Base: srv.Image, Build: srv.Build, Files: srv.Files, Platform: srv.Platform})
 		if err != nil {
 			return nil, &UsageError{fmt.Errorf("server %s: %w", srv.Name, err)}
 		}

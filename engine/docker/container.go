@@ -121,6 +121,10 @@ func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLS
 		if err != nil {
 			return client.ContainerCreateOptions{}, fmt.Errorf("port %s: %w", b.Key(), err)
 		}
+		if b.Expose {
+			cfg.ExposedPorts[port] = struct{}{} // network only: no binding
+			continue
+		}
 		ip, err := netip.ParseAddr(b.HostIP)
 		if err != nil {
 			return client.ContainerCreateOptions{}, fmt.Errorf("port %s: host ip: %w", b.Key(), err)
@@ -144,14 +148,15 @@ func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLS
 		if v.Type == "volume" {
 			m.Type = mount.TypeVolume
 			m.Source = plan.VolumeName(p.Project, v.Source)
-			m.VolumeOptions = &mount.VolumeOptions{Labels: p.Labels}
+			m.VolumeOptions = &mount.VolumeOptions{Labels: p.Labels, NoCopy: v.NoCopy}
 		}
 		host.Mounts = append(host.Mounts, m)
 	}
 	if h := srv.Health; h != nil {
 		cfg.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Retries: h.Retries}
 	}
-	limits(host, st)
+	limits(host, st) // resources: built-in defaults, then the spec's
+	applyComposeDetails(p, st, cfg, host)
 	if st.Hardened {
 		harden(cfg, host)
 		if tls != nil {
@@ -160,6 +165,7 @@ func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLS
 	}
 	return client.ContainerCreateOptions{
 		Name:       st.Container,
+		Platform:   createPlatform(srv.Platform),
 		Config:     cfg,
 		HostConfig: host,
 		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{

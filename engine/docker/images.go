@@ -228,7 +228,7 @@ func (d *Driver) load(ctx context.Context, img *image.BuiltinImage) error {
 
 func (d *Driver) ensureBuilt(ctx context.Context, p *plan.Plan, st *plan.Step, sink progress.Sink) (string, error) {
 	srv := st.Server
-	bctx, err := image.NewContext(image.Source{Base: srv.Image, Build: srv.Build, Files: srv.Files})
+	bctx, err := image.NewContext(image.Source{Base: srv.Image, Build: srv.Build, Files: srv.Files, Platform: srv.Platform})
 	if err != nil {
 		return "", err
 	}
@@ -294,6 +294,8 @@ func (d *Driver) build(ctx context.Context, bctx *image.Context, tag string, lab
 		BuildArgs:   args,
 		Tags:        []string{tag},
 		Dockerfile:  bctx.Dockerfile,
+		Target:      bctx.Target,
+		Platforms:   buildPlatforms(bctx.Platform),
 		Remove:      true,
 		ForceRemove: true,
 		NoCache:     d.opts.NoCache,
