@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"strconv"
 
 	"errors"
 	"fmt"
@@ -218,29 +217,15 @@ func maxBytes(set int64) (int64, error) {
 	return n, nil
 }
 
-// ParseSize reads a byte count: digits, optionally followed by K, M or G
-// (powers of 1024, an optional "i" and "B" allowed: 512M, 2GiB, 1GB).
+// ParseSize reads a positive byte count as the spec reads sizes
+// ([spec.ParseBytes]): digits, optionally with K, M or G (powers of 1024;
+// case and a trailing "B"/"iB" ignored): 512M, 2GiB, 1073741824.
 func ParseSize(s string) (int64, error) {
-	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
-	mult := int64(1)
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'K':
-			mult = 1 << 10
-		case 'M':
-			mult = 1 << 20
-		case 'G':
-			mult = 1 << 30
-		}
-		if mult > 1 {
-			t = t[:len(t)-1]
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
+	n, err := spec.ParseBytes(s)
+	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("want a positive byte count like 1073741824, 512M or 2G")
 	}
-	return n * mult, nil
+	return n, nil
 }
 
 // Dockerfile returns the Dockerfile text [NewContext] builds src with: the
