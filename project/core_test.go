@@ -217,10 +217,9 @@ func TestKilledDownIsFinishedByReap(t *testing.T) {
 				b.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true})
 			}
 		}
-		r := b.run("reap").must(t, "reap")
-		if !strings.Contains(r.out, b.project+":") {
-			t.Errorf("reap after a down stopped at %s did not take the project:\n%s", stage, r.out)
-		}
+		// Reaps of other tests running at once may take the project
+		// first: what counts is that it is gone.
+		b.run("reap").must(t, "reap")
 		if left := testenv.Leftovers(t, b.cli, b.project); len(left) > 0 {
 			t.Errorf("reap after a down stopped at %s left %v", stage, left)
 		}
@@ -326,10 +325,8 @@ func TestRunInPIDNamespaceSurvivesReap(t *testing.T) {
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
-	r = b.run("reap").must(t, "reap after the run was killed")
-	if !strings.Contains(r.out, project+":") {
-		t.Errorf("reap did not take the killed run's project %s:\n%s", project, r.out)
-	}
+	// Another test's reap may take it first: what counts is that it goes.
+	b.run("reap").must(t, "reap after the run was killed")
 	if left := testenv.Leftovers(t, b.cli, project); len(left) > 0 {
 		t.Errorf("left after reap: %v", left)
 	}

@@ -56,6 +56,7 @@ type redactSink struct {
 // Event implements progress.Sink.
 func (s redactSink) Event(e progress.Event) {
 	e.Detail = s.r.String(e.Detail)
+	e.Cause = s.r.String(e.Cause)
 	s.next.Event(e)
 }
 
