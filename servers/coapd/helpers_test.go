@@ -5,12 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,47 +46,9 @@ func startServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for _, p := range []struct {
-		addr  *string
-		serve func(net.PacketConn) error
-	}{{&ts.udp, srv.Serve}, {&ts.dtls, srv.ServeDTLS}} {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		*p.addr = pc.LocalAddr().String()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.serve(pc); err != nil {
-				t.Errorf("Serve() = %v", err)
-			}
-		}()
-	}
-	for _, p := range []struct {
-		addr  *string
-		serve func(net.Listener) error
-	}{{&ts.tcp, srv.ServeTCP}, {&ts.tls, srv.ServeTLS}} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		*p.addr = l.Addr().String()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.serve(l); err != nil {
-				t.Errorf("Serve() = %v", err)
-			}
-		}()
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close() = %v", err)
-		}
-		wg.Wait()
-	})
+	lb := servertest.NewLoopback(t, srv.Close)
+	ts.udp, ts.dtls = lb.Packet(srv.Serve), lb.Packet(srv.ServeDTLS)
+	ts.tcp, ts.tls = lb.Stream(srv.ServeTCP), lb.Stream(srv.ServeTLS)
 	return ts
 }
 

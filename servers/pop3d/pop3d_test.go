@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,30 +57,8 @@ func startPOP(t *testing.T, insecure bool) *testPOP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for _, p := range []struct {
-		addr  *string
-		serve func(net.Listener) error
-	}{{&tp.plain, srv.Serve}, {&tp.secure, srv.ServeTLS}} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		*p.addr = l.Addr().String()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.serve(l); err != nil {
-				t.Errorf("Serve() = %v", err)
-			}
-		}()
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close() = %v", err)
-		}
-		wg.Wait()
-	})
+	lb := servertest.NewLoopback(t, srv.Close)
+	tp.plain, tp.secure = lb.Stream(srv.Serve), lb.Stream(srv.ServeTLS)
 	return tp
 }
 

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
-	"net"
 	"net/smtp"
 	"os"
 	"os/exec"
@@ -65,30 +64,8 @@ func startSMTP(t *testing.T, insecure bool) *testSMTP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for _, p := range []struct {
-		addr  *string
-		serve func(net.Listener) error
-	}{{&ts.mx, srv.Serve}, {&ts.sub, srv.ServeSubmission}, {&ts.subTLS, srv.ServeSubmissionTLS}} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		*p.addr = l.Addr().String()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.serve(l); err != nil {
-				t.Errorf("Serve() = %v", err)
-			}
-		}()
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close() = %v", err)
-		}
-		wg.Wait()
-	})
+	lb := servertest.NewLoopback(t, srv.Close)
+	ts.mx, ts.sub, ts.subTLS = lb.Stream(srv.Serve), lb.Stream(srv.ServeSubmission), lb.Stream(srv.ServeSubmissionTLS)
 	return ts
 }
 

@@ -1,5 +1,6 @@
 // Package servertest is what the tests of testbed's servers share: a closed
-// port, dialers made of functions, a log buffer, and a benchmark of bytes
+// port, dialers made of functions, a log buffer, servers run on loopback
+// listeners (Loopback), and a benchmark of bytes
 // relayed through a tunnel.
 package servertest
 
@@ -140,4 +141,56 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Loopback runs a server's Serve methods on 127.0.0.1 listeners for a
+// test; when the test ends it calls the server's close and waits until
+// every Serve has returned.
+type Loopback struct {
+	t  testing.TB
+	wg sync.WaitGroup
+}
+
+// NewLoopback registers close (the server's Close) to run at the end of t.
+func NewLoopback(t testing.TB, close func() error) *Loopback {
+	lb := &Loopback{t: t}
+	t.Cleanup(func() {
+		if err := close(); err != nil {
+			t.Errorf("Close() = %v", err)
+		}
+		lb.wg.Wait()
+	})
+	return lb
+}
+
+// Stream serves on a new TCP listener and returns its address.
+func (lb *Loopback) Stream(serve func(net.Listener) error) string {
+	lb.t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		lb.t.Fatal(err)
+	}
+	lb.run(func() error { return serve(l) })
+	return l.Addr().String()
+}
+
+// Packet serves on a new UDP socket and returns its address.
+func (lb *Loopback) Packet(serve func(net.PacketConn) error) string {
+	lb.t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		lb.t.Fatal(err)
+	}
+	lb.run(func() error { return serve(pc) })
+	return pc.LocalAddr().String()
+}
+
+func (lb *Loopback) run(serve func() error) {
+	lb.wg.Add(1)
+	go func() {
+		defer lb.wg.Done()
+		if err := serve(); err != nil {
+			lb.t.Errorf("Serve() = %v", err)
+		}
+	}()
 }
