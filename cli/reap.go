@@ -33,8 +33,7 @@ supervisor whose state directory is removed stops by itself.
 With --images, reap also removes the images testbed built for the projects
 it reaps in this same run (by their testbed.project label), when no container
 of any project uses them; never another project's image, and none at all
-while any run on this host holds a project's lock (an up in flight may be
-about to use an image another project built with the same content). The
+while any run on this host holds a project's lock. The
 built-in server image, shared by every project, is left; 'down --rmi' of the
 last project that uses it removes it.`,
 		Example: `  testbed reap --dry-run

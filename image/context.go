@@ -1,6 +1,7 @@
 package image
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -442,6 +443,17 @@ func addFiles(a *archive, files []placed) error {
 		}
 	}
 	return nil
+}
+
+// ProjectTag is the tag of an image built for one project: the content
+// hash is taken together with the project's name, because the image
+// carries the project's label (its content differs per project). Two
+// projects with the same build therefore never share a tag, and one
+// project's down --rmi or reap cannot remove the image another project's
+// up has just found and is about to run.
+func ProjectTag(name, hash, project string) string {
+	h := sha256.Sum256([]byte(hash + "\x00" + project))
+	return Tag(name, hex.EncodeToString(h[:]))
 }
 
 // Tag is the image name testbed gives a built image: testbed/<name>:<hash>.

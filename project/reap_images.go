@@ -21,8 +21,8 @@ type imageReaper interface {
 // --images), and returns their tags. It never takes another project's
 // image, nor one any container uses, nor one an up in flight may use:
 // while any project's lock on this host is held by a run (an up, down or
-// reap; a library test or `run` for its whole life), nothing is removed,
-// because builds share content-hash tags across projects. The built-in
+// reap; a library test or `run` for its whole life), nothing is removed
+// (built images are tagged per project, so this is caution, not need). The built-in
 // server image is never removed: every up of every project uses it, and
 // ups of other hosts or containers that share the engine hold locks this
 // host cannot see; it is one image per testbed version (`docker image rm`

@@ -232,7 +232,7 @@ func (d *Driver) ensureBuilt(ctx context.Context, p *plan.Plan, st *plan.Step, s
 	if err != nil {
 		return "", err
 	}
-	tag := image.Tag(srv.Name, bctx.Hash)
+	tag := image.ProjectTag(srv.Name, bctx.Hash, p.Project)
 	if d.exists(ctx, tag) && !d.opts.NoCache {
 		return tag, nil
 	}

@@ -25,10 +25,10 @@ type ImageReap struct {
 // RemoveReapedImages removes the images testbed built (label
 // testbed.image) for the projects in o.Projects when no container of any
 // project uses them, and returns their tags. The built-in server image,
-// which every project shares, is never a candidate. An image another project's container uses (two
-// projects with the same content share a content-hash tag) is kept; the
-// engine refuses to remove one a container was created from meanwhile
-// (no force), so a racing up is not broken.
+// which every project shares, is never a candidate. An image a container uses is kept; the engine
+// refuses to remove one a container was created from meanwhile (no
+// force). Built images are tagged per project (image.ProjectTag), so no
+// other project's up can be about to use one of these.
 func (d *Driver) RemoveReapedImages(ctx context.Context, o ImageReap) ([]string, error) {
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
