@@ -23,7 +23,6 @@ var (
 // Up implements engine.Driver: lifecycle.Up with this driver's Prepare
 // and Start. Containers outlive the process whether kept or not.
 func (d *Driver) Up(ctx context.Context, p *plan.Plan, o engine.UpOptions) (*endpoints.Manifest, error) {
-	d.fwd.setKeep(p.Project, o.Keep)
 	return engine.BringUp(ctx, d, p, o)
 }
 
@@ -50,6 +49,9 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 // the container's label, checked once.
 func (d *Driver) Ready(ctx context.Context, s engine.Server, roots *x509.CertPool) (bool, string) {
 	c := Container{Name: s.Name, Project: s.Project, Server: s.Server, State: s.State, Status: s.Status, Labels: s.Labels}
+	if why := d.forwarderDown(c); why != "" && c.State == "running" {
+		return false, why
+	}
 	sp, err := ReadyProbe(c)
 	if err != nil {
 		return false, err.Error()

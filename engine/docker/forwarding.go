@@ -29,8 +29,6 @@ const EnvPublish = "TESTBED_PUBLISH"
 type forwarders struct {
 	mu sync.Mutex
 	m  map[string]map[string]*forward.Forwarder
-	// keep: projects whose servers outlive this process (published).
-	keep map[string]bool
 }
 
 func (fs *forwarders) add(project, container string, f *forward.Forwarder) {
@@ -83,27 +81,19 @@ func (fs *forwarders) closeAll() {
 	}
 }
 
-func (fs *forwarders) setKeep(project string, keep bool) {
+// holds reports whether this process forwards the container's ports.
+func (fs *forwarders) holds(project, container string) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if fs.keep == nil {
-		fs.keep = map[string]bool{}
-	}
-	fs.keep[project] = keep
+	return fs.m[project][container] != nil
 }
 
-func (fs *forwarders) kept(project string) bool {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.keep[project]
-}
-
-// forwards reports whether this driver forwards p's ports from this
-// process instead of publishing them: the engine is local and its
-// containers' addresses reachable, publishing is not asked for, and the
-// servers do not outlive this process.
+// forwards reports whether this driver forwards p's ports instead of
+// publishing them: the engine is local and its containers' addresses
+// reachable, and publishing is not asked for. A kept project's forwarding
+// is handed over to a background forwarder by Keep.
 func (d *Driver) forwards(p *plan.Plan) bool {
-	if d.opts.Publish || os.Getenv(EnvPublish) == "1" || d.fwd.kept(p.Project) {
+	if d.opts.Publish || os.Getenv(EnvPublish) == "1" {
 		return false
 	}
 	return d.isDirect()

@@ -28,6 +28,9 @@ func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 		return d.removeServers(ctx, o.Project, o.Servers)
 	}
 	defer d.fwd.close(o.Project, nil) // every forwarder here is this run's
+	if o.Owner == "" {
+		defer d.stopForwarder(o.Project)
+	}
 	filter := projectFilter(o.Project, o.Owner)
 	if o.Owner == "" {
 		if err := d.removeVolumes(ctx, filter.Clone().Add("label", LabelKept+"=true")); err != nil {
