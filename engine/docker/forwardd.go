@@ -119,6 +119,9 @@ func (d *Driver) handOver(ctx context.Context, project string) error {
 	if err != nil {
 		return err
 	}
+	if !d.fwd.any(project) && forwarderAlive(dir, project) {
+		return nil // an up that started nothing: the forwarder stays, connections too
+	}
 	stopForwarder(dir, project)
 	d.fwd.close(project, nil)
 	exe, err := supervisor.Executable(ctx, func(f string, a ...any) { d.log.Info(fmt.Sprintf(f, a...)) })
@@ -164,6 +167,16 @@ func (d *Driver) handOver(ctx context.Context, project string) error {
 	// Reap it when it exits while this process lives (a library run).
 	go cmd.Wait()
 	return nil
+}
+
+// forwarderAlive reports whether the project's background forwarder runs.
+func forwarderAlive(dir, project string) bool {
+	raw, err := os.ReadFile(filepath.Join(dir, project+".pid"))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	return err == nil && isForwarder(pid, project)
 }
 
 // stopForwarder stops a project's background forwarder, if one runs, and

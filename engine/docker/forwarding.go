@@ -81,6 +81,13 @@ func (fs *forwarders) closeAll() {
 	}
 }
 
+// any reports whether this process forwards any of project's ports.
+func (fs *forwarders) any(project string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return len(fs.m[project]) > 0
+}
+
 // holds reports whether this process forwards the container's ports.
 func (fs *forwarders) holds(project, container string) bool {
 	fs.mu.Lock()
