@@ -188,6 +188,7 @@ func stopForwarder(dir, project string) {
 		return
 	}
 	defer os.Remove(pidFile)
+	defer os.Remove(filepath.Join(dir, project+".log"))
 	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
 	if err != nil || !isForwarder(pid, project) {
 		return
