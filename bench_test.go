@@ -1,6 +1,8 @@
 package testbed_test
 
 import (
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -22,6 +24,64 @@ func BenchmarkDockerStart(b *testing.B) {
 	warm := testbed.Start(b, testbed.WithDriver("docker"))
 	warm.Close()
 	benchUpDown(b, testbed.WithDriver("docker"))
+}
+
+// BenchmarkDockerStartPublish: as BenchmarkDockerStart, with the engine
+// publishing the ports (one userland proxy per port) instead of this
+// process forwarding them.
+func BenchmarkDockerStartPublish(b *testing.B) {
+	testenv.Engine(b)
+	warm := testbed.Start(b, testbed.WithDriver("docker"), testbed.WithPublish())
+	warm.Close()
+	benchUpDown(b, testbed.WithDriver("docker"), testbed.WithPublish())
+}
+
+// BenchmarkPortPath: one echo server's ports through testbed's forwarder
+// and through the engine's userland proxy: round trips of 64 bytes on
+// 7/tcp (latency) and 64 MiB written to the discard port 9/tcp and then
+// closed (throughput, MB/s).
+func BenchmarkPortPath(b *testing.B) {
+	testenv.Engine(b)
+	for _, path := range []string{"forwarder", "engine-proxy"} {
+		opts := []testbed.Option{testbed.WithDriver("docker"), testbed.WithServers("echo"), testbed.WithLogf(func(string, ...any) {})}
+		if path == "engine-proxy" {
+			opts = append(opts, testbed.WithPublish())
+		}
+		bed := testbed.Start(b, opts...)
+		b.Run(path+"/rtt", func(b *testing.B) {
+			c, err := net.Dial("tcp", bed.Addr("echo", "7/tcp"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			msg, buf := make([]byte, 64), make([]byte, 64)
+			for b.Loop() {
+				if _, err := c.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(path+"/throughput", func(b *testing.B) {
+			chunk := make([]byte, 1<<20)
+			b.SetBytes(64 << 20)
+			for b.Loop() {
+				c, err := net.Dial("tcp", bed.Addr("echo", "9/tcp"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for range 64 {
+					if _, err := c.Write(chunk); err != nil {
+						b.Fatal(err)
+					}
+				}
+				c.Close()
+			}
+		})
+		bed.Close()
+	}
 }
 
 func benchUpDown(b *testing.B, opts ...testbed.Option) {

@@ -15,6 +15,7 @@ type config struct {
 	driver    string
 	timeout   time.Duration
 	bindLocal bool
+	publish   bool
 	keep      bool
 	logf      func(string, ...any)
 
@@ -80,6 +81,14 @@ func WithTimeout(d time.Duration) Option {
 // in parallel with each other.
 func WithBindLocal() Option {
 	return func(c *config) { c.bindLocal = true }
+}
+
+// WithPublish has the Docker engine publish the servers' ports (one
+// engine proxy per port), as it does for a remote engine, instead of this
+// process forwarding them to the containers' addresses where it can reach
+// them (a local engine on Linux). TESTBED_PUBLISH=1 does the same.
+func WithPublish() Option {
+	return func(c *config) { c.publish = true }
 }
 
 // WithKeep leaves the testbed up after the test, for debugging (so does

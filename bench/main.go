@@ -118,7 +118,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	logf("built-in image %s (testbed build, cold: %s)", e.image, secs(coldBuild))
 
-	methods := []method{&floor{e: e}, &testbedCLI{e: e}}
+	methods := []method{&floor{e: e}, &testbedCLI{e: e}, &testbedCLI{e: e, publish: true}}
 	compose, notes := composeCommands(ctx, e)
 	if !strings.Contains(cfg.skip, "compose") {
 		methods = append(methods, compose...)

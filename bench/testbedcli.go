@@ -17,12 +17,31 @@ import (
 type testbedCLI struct {
 	e       *env
 	timings string // the last `up --timings` waterfall
+	// publish: `up --publish`, the engine's proxy per port instead of
+	// testbed's forwarder.
+	publish bool
 }
 
-func (t *testbedCLI) Name() string { return "testbed (CLI: up to all ready; down)" }
+func (t *testbedCLI) Name() string {
+	if t.publish {
+		return "testbed --publish (CLI: engine publishes the ports)"
+	}
+	return "testbed (CLI: up to all ready; down)"
+}
+
+func (t *testbedCLI) projectName() string {
+	if t.publish {
+		return t.e.project("testbed-publish")
+	}
+	return t.e.project("testbed")
+}
 
 func (t *testbedCLI) Up(ctx context.Context) (time.Duration, int64, error) {
-	cmd := t.e.cli(ctx, t.e.project("testbed"), "up", "--timings")
+	args := []string{"up", "--timings"}
+	if t.publish {
+		args = append(args, "--publish")
+	}
+	cmd := t.e.cli(ctx, t.projectName(), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -41,7 +60,7 @@ func (t *testbedCLI) Up(ctx context.Context) (time.Duration, int64, error) {
 }
 
 func (t *testbedCLI) Down(ctx context.Context) (time.Duration, error) {
-	cmd := t.e.cli(ctx, t.e.project("testbed"), "down")
+	cmd := t.e.cli(ctx, t.projectName(), "down")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

@@ -21,6 +21,7 @@ type upFlags struct {
 	keepOnFailure bool
 	noBuild       bool
 	pull          bool
+	publish       bool
 	json          bool
 	timings       bool
 }
@@ -32,6 +33,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.keepOnFailure, "keep-on-failure", false, "leave containers of a failed up in place for debugging")
 	fl.BoolVar(&f.noBuild, "no-build", false, "never build images; fail when one is missing")
 	fl.BoolVar(&f.pull, "pull", false, "allow pulling images that are not on the engine")
+	fl.BoolVar(&f.publish, "publish", false, "have the Docker engine publish the ports (a proxy per port) instead of testbed forwarding them itself (env TESTBED_PUBLISH=1)")
 	fl.BoolVar(&f.timings, "timings", false, "print a per-server waterfall (build, create, start, wait, ready) when done")
 }
 
@@ -85,7 +87,7 @@ need an image are refused before anything starts.`,
 // Docker engine, or with the local driver a supervisor process.
 func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*project.Running, *project.Core, error) {
 	o := a.options()
-	o.Pull, o.NoBuild = f.pull, f.noBuild
+	o.Pull, o.NoBuild, o.Publish = f.pull, f.noBuild, f.publish
 	c, err := a.open(ctx, o)
 	if err != nil {
 		return nil, nil, err

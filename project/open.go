@@ -36,6 +36,9 @@ type Options struct {
 	Version string
 	// Docker options.
 	Pull, NoBuild, NoCache bool
+	// Publish: the engine publishes ports even where testbed could
+	// forward them itself.
+	Publish bool
 	// LogLevel is the local supervisor's --log-level.
 	LogLevel string
 	// Prefer is the driver a project is known to be up with (its
@@ -63,7 +66,7 @@ type opener struct {
 // drivers is the registry, in the order auto tries them.
 var drivers = []opener{
 	{name: "docker", container: true, open: func(ctx context.Context, o Options) (engine.Driver, error) {
-		return docker.New(ctx, docker.Options{Logger: o.Logger, Pull: o.Pull, NoBuild: o.NoBuild, NoCache: o.NoCache})
+		return docker.New(ctx, docker.Options{Logger: o.Logger, Pull: o.Pull, NoBuild: o.NoBuild, NoCache: o.NoCache, Publish: o.Publish})
 	}},
 	{name: "local", open: func(_ context.Context, o Options) (engine.Driver, error) {
 		base, err := stateBase(o.StateDir)

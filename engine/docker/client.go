@@ -34,6 +34,9 @@ type Options struct {
 	NoBuild  bool   // never build; missing images are an error
 	NoCache  bool   // build without the engine's cache
 	CacheDir string // where a server binary built from source is cached; "" = user cache dir
+	// Publish: the engine publishes ports even where this process could
+	// forward them (containers reachable from here); see EnvPublish.
+	Publish bool
 }
 
 // Driver is the docker engine driver.
@@ -49,6 +52,8 @@ type Driver struct {
 
 	mu     sync.Mutex
 	images map[string]map[string]string // project -> server -> image, chosen by Prepare
+
+	fwd forwarders // ports this process forwards, in place of the engine
 }
 
 // engineFacts are what testbed needs to know of the engine beyond the
@@ -151,6 +156,7 @@ func (d *Driver) Name() string { return "docker" }
 // Close releases the connection, once the background check is done.
 func (d *Driver) Close() error {
 	<-d.factsKnown
+	d.fwd.closeAll()
 	return d.cli.Close()
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -50,6 +51,7 @@ func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 		if err == nil || n == 0 || try == DataPortTries || !strings.Contains(err.Error(), "port is already allocated") {
 			return inst, err
 		}
+		d.fwd.close(p.Project, []string{st.Container})
 		if rerr := d.removeContainers(context.WithoutCancel(ctx), []string{st.Container}); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
@@ -65,6 +67,21 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 	if err != nil {
 		return nil, err
 	}
+	var dst *target
+	var fwdPorts map[string]string
+	if d.forwards(p) {
+		// This process holds the host ports and forwards them to the
+		// container's address: the engine starts no proxy per port.
+		dst = &target{}
+		f, label, err := listen(st, dst)
+		if err != nil {
+			return nil, err
+		}
+		d.fwd.add(p.Project, st.Container, f)
+		opts.HostConfig.PortBindings = nil
+		opts.Config.Labels[LabelForward] = label
+		fwdPorts = forwardedPorts(opts.Config.Labels)
+	}
 	// The create is not cancelled with ctx: a create the engine finishes
 	// after we stopped waiting would escape the rollback, which lists the
 	// project's containers once every Start has returned.
@@ -79,6 +96,9 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 	}
 	lifecycle.CreatedHook(ctx)
 	inst := newInstance(d, st, created.ID)
+	for k, v := range fwdPorts {
+		inst.ports[k] = v
+	}
 	// Watch for the exit before starting, so an instant crash is not missed.
 	inst.watchExit(ctx)
 	cctx, cancel = callCtx(ctx)
@@ -88,7 +108,18 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 		inst.stopWatching()
 		return nil, fmt.Errorf("start container %s: %w", st.Container, err)
 	}
-	return inst, inst.inspect(ctx)
+	if err := inst.inspect(ctx); err != nil {
+		return inst, err
+	}
+	if dst != nil {
+		a, err := inst.Addr(0, "tcp")
+		if err != nil {
+			return inst, err
+		}
+		host, _, _ := net.SplitHostPort(a)
+		dst.set(host)
+	}
+	return inst, nil
 }
 
 // CreateOptions are the engine's create options for a step: the container

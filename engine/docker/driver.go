@@ -49,6 +49,9 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 // the container's label, checked once.
 func (d *Driver) Ready(ctx context.Context, s engine.Server, roots *x509.CertPool) (bool, string) {
 	c := Container{Name: s.Name, Project: s.Project, Server: s.Server, State: s.State, Status: s.Status, Labels: s.Labels}
+	if why := d.forwarderDown(c); why != "" && c.State == "running" {
+		return false, why
+	}
 	sp, err := ReadyProbe(c)
 	if err != nil {
 		return false, err.Error()

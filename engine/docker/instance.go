@@ -81,6 +81,11 @@ func (i *instance) inspect(ctx context.Context) error {
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	if cfg := res.Container.Config; cfg != nil {
+		for k, v := range forwardedPorts(cfg.Labels) {
+			i.ports[k] = v
+		}
+	}
 	if ns := res.Container.NetworkSettings; ns != nil {
 		for port, bindings := range ns.Ports {
 			for _, b := range bindings {

@@ -30,5 +30,16 @@ func (d *Driver) Keep(ctx context.Context, p *plan.Plan) error {
 	if _, err := d.cli.VolumeCreate(cctx, client.VolumeCreateOptions{Name: plan.KeptVolume(p.Project), Labels: labels}); err != nil {
 		return fmt.Errorf("mark project %s as left up: %w", p.Project, err)
 	}
+	// Ports this process forwards, or a background forwarder forwarded
+	// before it died, go to a new background forwarder on the same ports.
+	list, err := d.List(ctx, p.Project)
+	if err != nil {
+		return err
+	}
+	for _, c := range list {
+		if c.Labels[LabelForward] != "" {
+			return d.handOver(ctx, p.Project)
+		}
+	}
 	return nil
 }

@@ -64,6 +64,9 @@ func (d *Driver) list(ctx context.Context, filter client.Filters) ([]Container, 
 				ports[key] = fmt.Sprintf("%s:%d", host, p.PublicPort)
 			}
 		}
+		for k, v := range forwardedPorts(c.Labels) {
+			ports[k] = v
+		}
 		var addrs []string
 		if c.NetworkSettings != nil {
 			for _, ep := range c.NetworkSettings.Networks {

@@ -27,6 +27,10 @@ func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 	if len(o.Servers) > 0 {
 		return d.removeServers(ctx, o.Project, o.Servers)
 	}
+	defer d.fwd.close(o.Project, nil) // every forwarder here is this run's
+	if o.Owner == "" {
+		defer d.stopForwarder(o.Project)
+	}
 	filter := projectFilter(o.Project, o.Owner)
 	if o.Owner == "" {
 		if err := d.removeVolumes(ctx, filter.Clone().Add("label", LabelKept+"=true")); err != nil {
@@ -199,5 +203,6 @@ func (d *Driver) removeServers(ctx context.Context, project string, servers []st
 			errs = append(errs, errNoServer(project, s))
 		}
 	}
+	defer d.fwd.close(project, names)
 	return errors.Join(append(errs, d.removeContainers(ctx, names))...)
 }

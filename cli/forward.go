@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/testbed-dev/testbed/engine/docker"
+)
+
+// forwardCommand is the hidden command a kept docker project's `up` starts:
+// the background forwarder of the project's ports, until its containers
+// are gone or it is signalled.
+func (a *app) forwardCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "forward PROJECT",
+		Short:  "Forward a kept project's host ports to its containers (started by up)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			signal.Ignore(syscall.SIGHUP) // no terminal: a hang-up is not for it
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
+			defer stop()
+			d, err := docker.New(ctx, docker.Options{Logger: a.log})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			return d.ServeForwards(ctx, args[0], cmd.OutOrStdout())
+		},
+	}
+}
