@@ -136,7 +136,7 @@ func (d *Driver) handOver(ctx context.Context, project string) error {
 	defer logf.Close()
 	cmd := exec.Command(exe, "forward", project)
 	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = supervisor.Detached()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("background forwarder: %w", err)
@@ -193,14 +193,14 @@ func stopForwarder(dir, project string) {
 	if err != nil || !isForwarder(pid, project) {
 		return
 	}
-	syscall.Kill(pid, syscall.SIGTERM)
+	supervisor.SendSignal(pid, syscall.SIGTERM)
 	for range 100 {
 		if !isForwarder(pid, project) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
+	supervisor.SendSignal(pid, syscall.SIGKILL)
 }
 
 // stopForwarder stops the project's background forwarder, if any.

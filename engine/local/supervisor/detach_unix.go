@@ -7,15 +7,15 @@ import (
 	"syscall"
 )
 
-// detached makes the supervisor the leader of a session of its own, so
-// that it outlives the terminal and process group of the CLI that starts
-// it.
-func detached() *syscall.SysProcAttr {
+// Detached makes a background process (the supervisor, a docker
+// project's forwarder) the leader of a session of its own, so that it
+// outlives the terminal and process group of the CLI that starts it.
+func Detached() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
 
-// sendSignal sends sig to pid; a process already gone is not an error.
-func sendSignal(pid int, sig syscall.Signal) error {
+// SendSignal sends sig to pid; a process already gone is not an error.
+func SendSignal(pid int, sig syscall.Signal) error {
 	err := syscall.Kill(pid, sig)
 	if errors.Is(err, syscall.ESRCH) {
 		return nil

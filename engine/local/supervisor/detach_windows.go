@@ -7,15 +7,15 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// detached starts the supervisor in a process group of its own, so that
+// Detached starts the supervisor in a process group of its own, so that
 // the console's Ctrl-C does not reach it.
-func detached() *syscall.SysProcAttr {
+func Detached() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 }
 
-// sendSignal ends pid: Windows has no SIGTERM to send, so every signal
+// SendSignal ends pid: Windows has no SIGTERM to send, so every signal
 // terminates the process.
-func sendSignal(pid int, _ syscall.Signal) error {
+func SendSignal(pid int, _ syscall.Signal) error {
 	p, err := os.FindProcess(pid)
 	if err != nil {
 		return nil // gone

@@ -68,7 +68,7 @@ func Spawn(ctx context.Context, o SpawnOptions) (*endpoints.Manifest, error) {
 	cmd.Env = append(env[:len(env):len(env)], NotifyEnv+"=3")
 	cmd.Stdout, cmd.Stderr = logf, logf // stdin: /dev/null
 	cmd.ExtraFiles = []*os.File{pw}     // fd 3
-	cmd.SysProcAttr = detached()
+	cmd.SysProcAttr = Detached()
 	err = cmd.Start()
 	pw.Close() // the supervisor holds the only write end now
 	if err != nil {

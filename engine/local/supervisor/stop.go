@@ -82,7 +82,7 @@ func signal(o owner.Owner, sig syscall.Signal) error {
 	if alive, _ := o.Alive(); !alive {
 		return nil
 	}
-	return sendSignal(o.PID, sig)
+	return SendSignal(o.PID, sig)
 }
 
 // awaitGone polls until rec's process has exited.
