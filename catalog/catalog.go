@@ -71,6 +71,10 @@ type Kind struct {
 	Ready func(opts map[string]string) *spec.Probe
 	// Run serves on env's listeners until ctx is done or a listener fails.
 	Run func(ctx context.Context, env Env) error
+	// KeepAcrossReset, when set, fills options that must stay the same
+	// when RunResettable restarts the kind (a generated host key that
+	// clients pin); it is called once, before the first run.
+	KeepAcrossReset func(opts map[string]string) error
 }
 
 // Catalog is the set of built-in kinds.

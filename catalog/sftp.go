@@ -23,7 +23,7 @@ func sftpKind() *Kind {
 		Endpoints: []string{
 			"/readme.txt, /files/{hello.txt,empty.txt,dir/nested.txt,large-1m.bin}: read-only (large-1m.bin: byte i = i % 251)",
 			"/upload: writable (put, mkdir, rename, remove, setstat), in a temporary directory (a tmpfs in containers), shared by every user, files up to max-upload",
-			"the host key is new at every start (or the host-key option); fetch it from https://HOST:8022/host-key to pin it",
+			"the host key is new at every start, but stays the same across a reuse's reset (or the host-key option); fetch it from https://HOST:8022/host-key to pin it",
 			"no shell, exec (so no legacy scp -O), port or agent forwarding",
 		},
 		Options: []Option{
@@ -41,6 +41,17 @@ func sftpKind() *Kind {
 			}}
 		},
 		Run: runSFTP,
+		KeepAcrossReset: func(opts map[string]string) error {
+			if opts["host-key"] != "" {
+				return nil
+			}
+			key, err := sftpd.NewHostKeyPEM()
+			if err != nil {
+				return err
+			}
+			opts["host-key"] = string(key)
+			return nil
+		},
 	}
 }
 

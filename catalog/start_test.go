@@ -22,6 +22,17 @@ type loopbackKind struct {
 	caFile string
 	log    *imapKindLog
 	stop   func() error // cancels Run and returns its error
+	resets chan chan<- error
+}
+
+// reset restarts the kind in its seeded state (RunResettable).
+func (r *loopbackKind) reset(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := Reset(ctx, r.resets); err != nil {
+		t.Fatalf("Reset() = %v", err)
+	}
 }
 
 func (r *loopbackKind) clientTLS() *tls.Config {
@@ -48,7 +59,7 @@ func runKindOnLoopback(t *testing.T, name string, opts map[string]string, withTL
 	if err != nil {
 		t.Fatalf("Listen() = %v", err)
 	}
-	r := &loopbackKind{addrs: map[string]string{}, log: &imapKindLog{}}
+	r := &loopbackKind{addrs: map[string]string{}, log: &imapKindLog{}, resets: make(chan chan<- error)}
 	for key, l := range ls {
 		r.addrs[key] = l.Addr().String()
 	}
@@ -73,7 +84,7 @@ func runKindOnLoopback(t *testing.T, name string, opts map[string]string, withTL
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- k.Run(ctx, env) }()
+	go func() { done <- k.RunResettable(ctx, env, r.resets) }()
 	var once sync.Once
 	var runErr error
 	r.stop = func() error {

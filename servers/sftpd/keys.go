@@ -52,6 +52,20 @@ func NewHostKey() (ssh.Signer, error) {
 	return ssh.NewSignerFromKey(priv)
 }
 
+// NewHostKeyPEM makes a new ed25519 host key as an OpenSSH PEM private
+// key, for ParseHostKey (a key that must outlive one Server).
+func NewHostKeyPEM() ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("sftp host key: %w", err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return nil, fmt.Errorf("sftp host key: %w", err)
+	}
+	return pem.EncodeToMemory(block), nil
+}
+
 // ParseHostKey reads a host key from a PEM private key (OpenSSH, PKCS#8,
 // PKCS#1 or SEC 1, unencrypted).
 func ParseHostKey(pemBytes []byte) (ssh.Signer, error) {
