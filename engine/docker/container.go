@@ -19,6 +19,7 @@ import (
 	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/servers/control"
 )
 
 // Environment variables that carry a built-in server's certificate.
@@ -112,12 +113,12 @@ func (d *Driver) start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 		return inst, err
 	}
 	if dst != nil {
-		a, err := inst.Addr(0, "tcp")
-		if err != nil {
-			return inst, err
+		// A container that exited at once has no address any more: the
+		// wait that follows reports its exit status and log.
+		if a, err := inst.Addr(0, "tcp"); err == nil {
+			host, _, _ := net.SplitHostPort(a)
+			dst.set(host)
 		}
-		host, _, _ := net.SplitHostPort(a)
-		dst.set(host)
 	}
 	return inst, nil
 }
@@ -192,6 +193,9 @@ func CreateOptions(p *plan.Plan, st *plan.Step, image string, tls *lifecycle.TLS
 		harden(cfg, host)
 		if tls != nil {
 			cfg.Env = append(cfg.Env, EnvTLSCert+"="+string(tls.CertPEM), EnvTLSKey+"="+string(tls.KeyPEM))
+			if tls.ControlToken != "" {
+				cfg.Env = append(cfg.Env, control.EnvToken+"="+tls.ControlToken)
+			}
 		}
 	}
 	return client.ContainerCreateOptions{
