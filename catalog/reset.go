@@ -16,7 +16,8 @@ import (
 // nil, or why the restart failed (then RunResettable returns that error
 // too). Connections open at the reset are closed; clients that connect
 // after the reply reach the new run, which serves the connections queued
-// on the new sockets as soon as it starts.
+// on the new sockets as soon as it starts. Every socket is closed when it
+// returns.
 func (k *Kind) RunResettable(ctx context.Context, env Env, resets <-chan chan<- error) error {
 	if k.KeepAcrossReset != nil {
 		env.Options = maps.Clone(env.Options)
@@ -35,6 +36,7 @@ func (k *Kind) RunResettable(ctx context.Context, env Env, resets <-chan chan<- 
 		select {
 		case err := <-done:
 			cancel()
+			closeSockets(env)
 			return err
 		case reply := <-resets:
 			cancel()

@@ -127,7 +127,7 @@ built-in kind (see 'testbed servers').`,
 		a.logsCommand(), a.execCommand(), a.envCommand(), a.runCommand(), a.reapCommand(),
 		a.configCommand(), a.doctorCommand(), a.serversCommand(), a.serveCommand(), a.versionCommand(),
 		a.superviseCommand(),
-		a.forwardCommand(),
+		a.forwardCommand(), a.controlCommand(),
 	)
 	return root
 }

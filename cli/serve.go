@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/testbed-dev/testbed/hostnet"
 	"github.com/testbed-dev/testbed/internal/trim"
 	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/servers/control"
 	"github.com/testbed-dev/testbed/servers/netpolicy"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
@@ -40,6 +42,7 @@ type serveFlags struct {
 	allowNames   []string
 	allowNets    []string
 	allowNetwork string
+	control      string
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -59,8 +62,16 @@ with --allow-name or inside --allow-domain, and addresses inside --allow-net
 (CIDR, or "local" for the networks of this machine's interfaces, without the
 gateway). With --allow-network NAME (in containers) any name may be resolved
 but only containers of the engine network NAME called NAME-<server> are
-dialled.`,
+dialled.
+
+With --control ADDR, serve also listens on ADDR for its control channel:
+POST /reset with "Authorization: Bearer $TESTBED_CONTROL_TOKEN" restarts the
+server on the same ports with its seeded state (uploads, mailboxes, retained
+messages gone) and answers 204 once it serves again. testbed uses it to
+reuse a running testbed (up --reuse, run --reuse, WithReuse).`,
 		Example: `  testbed serve http --listen 127.0.0.1 --port 80/tcp=8080 --port 443/tcp=8443
+  TESTBED_CONTROL_TOKEN=s3cret testbed serve ftp --port 21/tcp=2121 --control 127.0.0.1:7000
+  curl -X POST -H 'Authorization: Bearer s3cret' http://127.0.0.1:7000/reset
   testbed serve echo --listen 127.0.0.1 --port 7/tcp=0 --port 7/udp=0
   testbed serve ftp --set user=me --set password=secret --port 21/tcp=2121`,
 		Args: exactArgs(1),
@@ -79,6 +90,7 @@ dialled.`,
 	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
 	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
 	fl.StringVar(&f.allowNetwork, "allow-network", "", "proxy/socks: the engine network whose containers (by reverse DNS) are the only destinations; the gateway is refused")
+	fl.StringVar(&f.control, "control", "", "`ADDR` of a control channel (POST /reset puts the server back to its seeded state); the token is $"+control.EnvToken)
 	return cmd
 }
 
@@ -132,6 +144,17 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 		log = slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	policy.Logger = log
+	var ctl net.Listener
+	token := os.Getenv(control.EnvToken)
+	if f.control != "" {
+		if token == "" {
+			return usagef("--control needs a token in $%s", control.EnvToken)
+		}
+		if ctl, err = net.Listen("tcp", f.control); err != nil {
+			return fmt.Errorf("control channel: %w", err)
+		}
+		defer ctl.Close()
+	}
 	ls, pcs, err := kind.Listen(f.listen, override)
 	if err != nil {
 		return err
@@ -155,11 +178,39 @@ func (a *app) serve(ctx context.Context, kindName string, f serveFlags) error {
 		trim.ExecutablePages()
 	})
 	defer settled.Stop()
-	err = kind.Run(ctx, catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: log})
+	env := catalog.Env{Listeners: ls, Packets: pcs, Options: opts, TLS: tlsCfg, Dialer: policy, Logger: log}
+	if ctl == nil {
+		err = kind.Run(ctx, env)
+	} else {
+		err = runControlled(ctx, kind, env, ctl, token, log)
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// runControlled runs kind on env, and serves the control channel on ctl
+// until the kind stops: each POST /reset restarts the kind in its seed.
+func runControlled(ctx context.Context, kind *catalog.Kind, env catalog.Env, ctl net.Listener, token string, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resets := make(chan chan<- error)
+	ctlDone := make(chan error, 1)
+	go func() {
+		ctlDone <- control.Serve(ctx, ctl, token, func(rctx context.Context) error {
+			began := time.Now()
+			if err := catalog.Reset(rctx, resets); err != nil {
+				log.Error("reset failed", "err", err)
+				return err
+			}
+			log.Info("reset to the seeded state", "took", time.Since(began).Round(time.Microsecond))
+			return nil
+		})
+	}()
+	err := kind.RunResettable(ctx, env, resets)
+	cancel()
+	return errors.Join(err, <-ctlDone)
 }
 
 // serveTLS finds the server certificate: files, the environment, or a

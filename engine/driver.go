@@ -22,6 +22,7 @@ import (
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/control"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
 
@@ -63,6 +64,21 @@ type Driver interface {
 	// Close releases the driver's connections (and, for a driver that runs
 	// servers in this process, nothing else: Remove stops those).
 	Close() error
+}
+
+// Resetter is a driver that can put the servers of a running project back
+// to their seeded state, for a testbed that is reused: built-in servers
+// through their control channels (servers/control), image and build
+// servers by a restart (unless their spec says reset: none).
+type Resetter interface {
+	Reset(ctx context.Context, project string, o ResetOptions) error
+}
+
+// ResetOptions tune Resetter.Reset.
+type ResetOptions struct {
+	Token   string         // the control channel's token (ControlToken)
+	Roots   *x509.CertPool // trusted by the readiness probes of restarted servers
+	Timeout time.Duration  // bounds waiting for a restarted server; 0 = spec.DefaultTimeout
 }
 
 // UpOptions tune Driver.Up.
@@ -143,5 +159,15 @@ func BringUp(ctx context.Context, r lifecycle.Engine, p *plan.Plan, o UpOptions)
 		Running:       o.Running,
 		Timeout:       o.Timeout,
 		TimeoutName:   o.TimeoutName,
+		ControlToken:  ControlToken(o.CA),
 	})
+}
+
+// ControlToken is the token of the built-in servers' control channel in a
+// project whose CA is ca ("" without one).
+func ControlToken(ca *testca.CA) string {
+	if ca == nil {
+		return ""
+	}
+	return ca.Secret(control.TokenPurpose)
 }

@@ -56,6 +56,9 @@ type Instance interface {
 type TLSMaterial struct {
 	CertPEM []byte
 	KeyPEM  []byte
+	// ControlToken is the bearer token of a built-in server's control
+	// channel, derived from the same CA ("" for none).
+	ControlToken string
 }
 
 // Issuer issues server certificates (the project's test CA).

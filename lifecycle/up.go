@@ -45,6 +45,9 @@ type UpOptions struct {
 	// TimeoutName is how the user set it ("--timeout 5s"), for the error.
 	Timeout     time.Duration
 	TimeoutName string
+	// ControlToken is handed to every server with its TLS material: the
+	// token of the built-in servers' control channel (servers/control).
+	ControlToken string
 }
 
 // ServerError is a failure of one server, with the phase and log tail.
@@ -276,7 +279,7 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 		if err != nil {
 			return nil, nil, &ServerError{Server: name, Phase: "certificate", Err: err}
 		}
-		material = &TLSMaterial{CertPEM: cert, KeyPEM: key}
+		material = &TLSMaterial{CertPEM: cert, KeyPEM: key, ControlToken: o.ControlToken}
 	}
 	emit(name, progress.PhaseCreate, st.Container)
 	trace := &StartTrace{Created: func() { emit(name, progress.PhaseStart, "") }}

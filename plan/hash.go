@@ -56,6 +56,7 @@ type canonicalStep struct {
 	ExtraHosts []spec.HostEntry
 	Platform   string
 	Resources  *spec.Resources
+	Reset      string `json:",omitempty"`
 }
 
 type canonicalBuild struct {
@@ -102,6 +103,7 @@ func (st *Step) hash(domain, content string) (string, error) {
 		Tmpfs: s.Tmpfs, CapAdd: s.CapAdd, CapDrop: s.CapDrop, Volumes: s.Volumes, Health: s.Health, Pull: s.Pull,
 		DependsOn: s.DependsOn, Labels: s.Labels, Domain: domain,
 		Domainname: s.Domainname, ExtraHosts: s.ExtraHosts, Platform: s.Platform, Resources: s.Resources,
+		Reset: s.Reset,
 	}
 	if b := s.Build; b != nil {
 		c.Build = &canonicalBuild{Dockerfile: b.Dockerfile, Inline: b.Inline, BaseImage: b.BaseImage, Args: maps.Clone(b.Args)}

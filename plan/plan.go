@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/servers/control"
 	"github.com/testbed-dev/testbed/spec"
 )
 
@@ -29,7 +31,10 @@ const (
 const (
 	LabelHostname = "testbed.hostname"
 	LabelKind     = "testbed.kind"
-	LabelDomain   = "testbed.domain"
+	// LabelReset is how a reused testbed resets the server: "control"
+	// (a built-in kind's control channel), "restart" or "none".
+	LabelReset  = "testbed.reset"
+	LabelDomain = "testbed.domain"
 	// LabelDataPorts lists the data ports (FTP passive) a driver picked
 	// and published, "30000,30001": published, but not endpoints.
 	LabelDataPorts = "testbed.data-ports"
@@ -202,6 +207,7 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	st.Labels[LabelServer] = s.Name
 	st.Labels[LabelHostname] = st.Hostname
 	st.Labels[LabelKind] = s.Builtin
+	st.Labels[LabelReset] = resetPolicy(s)
 	st.Aliases = uniq(append([]string{s.Name, fqdn, st.Hostname}, s.Aliases...))
 	st.TLSNames = uniq(append(append([]string{}, st.Aliases...), "localhost", "127.0.0.1", "::1"))
 	for k, v := range s.Env {
@@ -290,6 +296,21 @@ func newStep(p *Plan, tb *spec.Testbed, s *spec.Server, cat *catalog.Catalog, o 
 	return st, nil
 }
 
+// resetPolicy is the server's LabelReset.
+func resetPolicy(s *spec.Server) string {
+	switch {
+	case s.Builtin != "":
+		return ResetControl
+	case s.Reset == "":
+		return spec.ResetRestart
+	}
+	return s.Reset
+}
+
+// ResetControl is the LabelReset of a built-in server: it resets through
+// its control channel.
+const ResetControl = "control"
+
 // builtinCommand is the argv after the image's entrypoint (`testbed`).
 func builtinCommand(k *catalog.Kind, opts map[string]string, domain, network string, container bool) []string {
 	cmd := []string{"serve", k.Name}
@@ -307,6 +328,9 @@ func builtinCommand(k *catalog.Kind, opts map[string]string, domain, network str
 		// O(1) per server: the proxy and socks servers resolve names at
 		// connect time and dial only containers of the project network.
 		cmd = append(cmd, "--allow-domain", domain, "--allow-net", "local", "--allow-network", network)
+		// Never published: testbed resets the server through it on the
+		// container's address (or by exec), when a testbed is reused.
+		cmd = append(cmd, "--control", ":"+strconv.Itoa(control.Port))
 	}
 	return cmd
 }

@@ -57,7 +57,7 @@ var serverKeys = []string{
 	"builtin", "options", "image", "pull", "build",
 	"command", "entrypoint", "env", "files", "ports", "aliases", "depends_on", "ready", "timeout",
 	"hostname", "user", "working_dir", "read_only", "tmpfs", "cap_add", "cap_drop", "volumes", "labels",
-	"healthcheck", "resources",
+	"healthcheck", "resources", "reset",
 }
 
 // server decodes one server entry.
@@ -128,6 +128,8 @@ func (d *decoder) server(p pair) *Server {
 			s.Health = d.health(v, at)
 		case "resources":
 			s.Resources = d.resources(v, at)
+		case "reset":
+			s.Reset, _ = d.str(v, at)
 		}
 	})
 	return s

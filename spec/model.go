@@ -76,6 +76,11 @@ type Server struct {
 	Labels     map[string]string // extra labels (the testbed.* labels are testbed's own)
 	Health     *Health           // an engine healthcheck to configure on the container
 	Pull       bool              // the image may be pulled when missing
+	// Reset is what a reused testbed does to this image or build server
+	// to give the next user fresh state: ResetRestart (the default, "")
+	// or ResetNone. Built-in servers always reset through their control
+	// channel.
+	Reset string
 
 	// Container details added for compose files; see [Server.FQDN].
 	Domainname string      // DNS domain of the container (compose domainname); Hostname stays short then
@@ -86,6 +91,12 @@ type Server struct {
 	Pos   Pos   // where the server was defined, for messages
 	Lines Lines // source line of each field by path ("ports[1]", "ready.http.port"); may be nil
 }
+
+// The values of Server.Reset.
+const (
+	ResetRestart = "restart"
+	ResetNone    = "none"
+)
 
 // Build says how to build a server's image.
 type Build struct {

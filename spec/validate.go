@@ -177,6 +177,14 @@ func (v *validator) what(s *Server) {
 	if s.Build != nil {
 		v.build(s, s.Build)
 	}
+	switch {
+	case s.Reset == "", s.Reset == ResetRestart, s.Reset == ResetNone:
+		if s.Builtin != "" && s.Reset != "" {
+			v.errorf(s, "reset", "applies to image and build servers; a builtin server always resets to its seeded state")
+		}
+	default:
+		v.errorf(s, "reset", "must be %s or %s, not %s", ResetRestart, ResetNone, Quote(s.Reset))
+	}
 }
 
 var optionNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

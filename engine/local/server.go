@@ -15,6 +15,7 @@ type server struct {
 	bound  *bound
 	policy *netpolicy.Policy
 	log    *ring
+	resets chan chan<- error // Reset asks the running kind to restart
 
 	mu      sync.Mutex
 	started bool
@@ -25,7 +26,7 @@ type server struct {
 }
 
 func newServer(st *plan.Step, b *bound, lines int) *server {
-	return &server{step: st, bound: b, log: newRing(lines), done: make(chan struct{})}
+	return &server{step: st, bound: b, log: newRing(lines), done: make(chan struct{}), resets: make(chan chan<- error)}
 }
 
 // stop cancels a running server, or closes the sockets of one that never

@@ -66,7 +66,7 @@ func (e *Engine) Start(ctx context.Context, p *plan.Plan, st *plan.Step, materia
 
 	logger.Info("starting", "kind", st.Kind.Name, "ports", describePorts(srv.bound.addrs))
 	go func() {
-		err := runKind(runCtx, st.Kind, env)
+		err := runKind(runCtx, st.Kind, env, srv.resets)
 		_ = srv.bound.Close() // whatever the kind did, its ports are closed now
 		srv.mu.Lock()
 		if err != nil && runCtx.Err() == nil {
@@ -85,13 +85,13 @@ func (e *Engine) Start(ctx context.Context, p *plan.Plan, st *plan.Step, materia
 
 // runKind runs k, turning a panic into an error so one broken server does
 // not take the whole process (the supervisor, a test binary) down.
-func runKind(ctx context.Context, k *catalog.Kind, env catalog.Env) (err error) {
+func runKind(ctx context.Context, k *catalog.Kind, env catalog.Env, resets <-chan chan<- error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: panic: %v", k.Name, r)
 		}
 	}()
-	err = k.Run(ctx, env)
+	err = k.RunResettable(ctx, env, resets)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		err = nil
 	}

@@ -244,3 +244,28 @@ func TestWriteCert(t *testing.T) {
 		t.Errorf("WriteCert() = %q, want an absolute path", p)
 	}
 }
+
+func TestSecret(t *testing.T) {
+	a, err := New("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse(a.CertPEM(), a.KeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case len(a.Secret("control")) != 64:
+		t.Fatalf("Secret = %q, want 64 hex digits", a.Secret("control"))
+	case a.Secret("control") != again.Secret("control"):
+		t.Fatal("the same CA, loaded again, gives another secret")
+	case a.Secret("control") == b.Secret("control"):
+		t.Fatal("two CAs give the same secret")
+	case a.Secret("control") == a.Secret("other"):
+		t.Fatal("two purposes give the same secret")
+	}
+}

@@ -1,0 +1,157 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/servers/control"
+	"github.com/testbed-dev/testbed/spec"
+)
+
+// Reset implements engine.Resetter: every server of a running project back
+// to its seeded state, all at once. A built-in server restarts its kind
+// through its control channel, on the container's own address where this
+// process reaches it (a local engine) and by exec of `testbed
+// control-reset` in the container elsewhere; an image or build server is
+// restarted by the engine and awaited (unless its spec says reset: none).
+func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOptions) error {
+	list, err := d.List(ctx, project)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("project %s has no servers", project)
+	}
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		errs      []error
+		restarted bool
+	)
+	for _, c := range list {
+		if c.State != "running" {
+			errs = append(errs, fmt.Errorf("server %s is %s, not running", c.Server, c.State))
+			continue
+		}
+		policy := c.Labels[plan.LabelReset]
+		if policy == spec.ResetNone {
+			continue
+		}
+		wg.Go(func() {
+			var err error
+			switch policy {
+			case plan.ResetControl:
+				err = d.resetBuiltin(ctx, c, o.Token)
+			default:
+				var moved bool
+				moved, err = d.restart(ctx, c, o)
+				mu.Lock()
+				restarted = restarted || moved
+				mu.Unlock()
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("server %s: %w", c.Server, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if restarted && d.forwarderHeld(project) {
+		// A restarted container may have another address: the background
+		// forwarder starts again on the same host ports, dialling anew.
+		return d.handOver(ctx, project)
+	}
+	return nil
+}
+
+// resetBuiltin resets a built-in server through its control channel.
+func (d *Driver) resetBuiltin(ctx context.Context, c Container, token string) error {
+	if token == "" {
+		return errors.New("no control token (the project's CA is missing)")
+	}
+	if d.isDirect() && len(c.Addrs) > 0 {
+		addr := net.JoinHostPort(c.Addrs[0], strconv.Itoa(control.Port))
+		return control.Reset(ctx, d.controlClient(), addr, token)
+	}
+	var out bytes.Buffer
+	code, err := d.execIn(ctx, c.ID, []string{"/testbed", "control-reset"}, &out, &out)
+	if err != nil {
+		return fmt.Errorf("reset by exec: %w", err)
+	}
+	if code != 0 {
+		return fmt.Errorf("reset by exec: exit status %d: %s", code, bytes.TrimSpace(out.Bytes()))
+	}
+	return nil
+}
+
+// controlClient is the HTTP client of control channels: no proxy from the
+// environment (the request goes to a container address), no idle pooling
+// across resets that are seconds apart.
+func (d *Driver) controlClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+}
+
+// restart restarts an image or build server and waits until it passes its
+// readiness probe again; moved says whether its address changed.
+func (d *Driver) restart(ctx context.Context, c Container, o engine.ResetOptions) (moved bool, err error) {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout+10*time.Second)
+	defer cancel()
+	grace := 5
+	if _, err := d.cli.ContainerRestart(cctx, c.ID, client.ContainerRestartOptions{Timeout: &grace}); err != nil {
+		return false, fmt.Errorf("restart: %w", err)
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = spec.DefaultTimeout
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	why := ""
+	for {
+		now, err := d.List(wctx, c.Project)
+		if err == nil {
+			i := slices.IndexFunc(now, func(n Container) bool { return n.ID == c.ID })
+			if i < 0 {
+				return false, errors.New("the container is gone after its restart")
+			}
+			n := now[i]
+			moved = !slices.Equal(n.Addrs, c.Addrs)
+			s := engine.Server{Project: n.Project, Server: n.Server, Name: n.Name, State: n.State, Status: n.Status, Labels: n.Labels, Running: n.State == "running"}
+			ok, reason := d.Ready(wctx, s, o.Roots)
+			if ok {
+				return moved, nil
+			}
+			why = reason
+		}
+		select {
+		case <-wctx.Done():
+			return moved, fmt.Errorf("not ready %s after its restart: %s", timeout, why)
+		case <-tick.C:
+		}
+	}
+}
+
+// forwarderHeld reports whether a background forwarder holds the project's
+// ports.
+func (d *Driver) forwarderHeld(project string) bool {
+	dir, err := d.forwardDir()
+	return err == nil && forwarderAlive(dir, project)
+}
