@@ -17,6 +17,7 @@ type config struct {
 	bindLocal bool
 	publish   bool
 	keep      bool
+	reuse     bool
 	logf      func(string, ...any)
 
 	allowHostMounts bool
@@ -28,10 +29,13 @@ const (
 	EnvDriver = "TESTBED_DRIVER"
 	// EnvKeep set to 1 (or true) keeps every testbed up after its test.
 	EnvKeep = "TESTBED_KEEP"
+	// EnvReuse set to 1 (or true) makes every Start and New reuse a
+	// testbed, as WithReuse does.
+	EnvReuse = "TESTBED_REUSE"
 )
 
 func newConfig(opts []Option) *config {
-	c := &config{driver: os.Getenv(EnvDriver), keep: truthy(os.Getenv(EnvKeep))}
+	c := &config{driver: os.Getenv(EnvDriver), keep: truthy(os.Getenv(EnvKeep)), reuse: truthy(os.Getenv(EnvReuse))}
 	for _, o := range opts {
 		o(c)
 	}
@@ -98,6 +102,21 @@ func WithPublish() Option {
 // binary.
 func WithKeep() Option {
 	return func(c *config) { c.keep = true }
+}
+
+// WithReuse takes a running testbed of the same spec instead of making a
+// new one, and resets every server to its seeded state first (uploads,
+// FTP writes, mailboxes, retained messages are gone; image and build
+// servers are restarted unless their spec says reset: none): on a warm
+// testbed a Start costs milliseconds instead of seconds. The testbed is
+// leased to this Start (or New) until the test ends, so parallel tests
+// and parallel test binaries never share one; a Start that finds every
+// reusable testbed of the spec in use makes another. Reusable testbeds
+// are kept projects named reuse-<spec hash>-<n>: they stay up between
+// test runs, for the next one, until `testbed down --reused` (or
+// `testbed -p NAME down`). TESTBED_REUSE=1 does the same for every Start.
+func WithReuse() Option {
+	return func(c *config) { c.reuse = true }
 }
 
 // WithLogf sends the library's messages (what was started, where, how long

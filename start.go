@@ -77,6 +77,9 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 			core.Close()
 		}
 	}()
+	if c.reuse {
+		return startReused(ctx, c, core, s, began)
+	}
 	dir := ""
 	if !c.keep {
 		// The CA of a testbed that goes with the test goes with it too.
@@ -103,6 +106,32 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 	if c.keep {
 		return b, nil
 	}
+	b.stop = func(ctx context.Context) error {
+		defer core.Close()
+		return r.Close(ctx)
+	}
+	b.tails = func(ctx context.Context) string { return logTails(r.Tails(ctx, tailLines)) }
+	return b, nil
+}
+
+// startReused leases a reusable testbed of s (project.Core.UpReused),
+// reset to its seed; Close hands it back.
+func startReused(ctx context.Context, c *config, core *project.Core, s *project.Spec, began time.Time) (*Bed, error) {
+	r, err := core.UpReused(ctx, s, project.UpOptions{
+		BindLocal: c.bindLocal, Timeout: c.timeout, TimeoutName: fmt.Sprintf("WithTimeout(%s)", c.timeout),
+		Sink: &logSink{logf: c.logf},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reuse (%s driver): %w", core.Driver(), err)
+	}
+	name := r.Plan.Project
+	how := "brought up"
+	if len(r.Started) == 0 {
+		how = "reset"
+	}
+	m := r.Manifest
+	b := &Bed{logf: c.logf, project: name, m: m, pool: r.CA.Pool()}
+	c.logf("testbed: reused project %s %s with the %s driver in %s: %s", name, how, m.Driver, time.Since(began).Round(time.Millisecond), summary(m))
 	b.stop = func(ctx context.Context) error {
 		defer core.Close()
 		return r.Close(ctx)

@@ -32,6 +32,10 @@ type UpOptions struct {
 	KeepOnFailure bool
 	// Dir overrides the state directory (the library's throwaway one).
 	Dir string
+	// Reuse: servers that are up with this very spec already are reset to
+	// their seeded state (engine.Resetter) instead of being left as they
+	// are, so the caller gets fresh state without new servers.
+	Reuse bool
 }
 
 // Running is a project that Up brought up.
@@ -45,11 +49,15 @@ type Running struct {
 	// Removed are servers this Up removed first (changed, or gone from
 	// the spec).
 	Removed []string
+	// Reset are the servers that were up already and were reset to their
+	// seeded state (UpOptions.Reuse).
+	Reset []string
 
-	core *Core
-	lock *owner.Lock // held until Close when not kept
-	dir  string
-	keep bool
+	core  *Core
+	lock  *owner.Lock // held until Close when not kept
+	lease *owner.Lock // a reused project's lease, released by Close
+	dir   string
+	keep  bool
 }
 
 // Plan plans s for this core's driver, with no I/O but the content hashes
@@ -151,6 +159,15 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 		return nil, fmt.Errorf("project CA: %w", err)
 	}
 	r = &Running{CA: ca, Plan: p, Removed: stale, core: c, lock: lock, dir: dir, keep: o.Keep}
+	if o.Reuse && len(running) > 0 {
+		if err := c.reset(ctx, p.Project, ca, o); err != nil {
+			return nil, err
+		}
+		for name := range running {
+			r.Reset = append(r.Reset, name)
+		}
+		sort.Strings(r.Reset)
+	}
 	if len(running) < len(p.Steps()) {
 		for _, st := range p.Steps() {
 			if !running[st.Server.Name] {
@@ -235,8 +252,12 @@ func (c *Core) look(ctx context.Context, p *plan.Plan, lock *owner.Lock) ([]engi
 }
 
 // Close takes a project that is not kept down (and releases its lock); a
-// kept one stays.
+// kept one stays, and a reused one is handed back (its lease released).
 func (r *Running) Close(ctx context.Context) error {
+	if r.lease != nil {
+		r.lease.Unlock(false)
+		r.lease = nil
+	}
 	if r.keep || r.core == nil {
 		return nil
 	}

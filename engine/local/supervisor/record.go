@@ -44,6 +44,9 @@ type Record struct {
 	Hashes map[string]string `json:"hashes,omitempty"`
 	// Lock is the ident of LockFile, which the supervisor holds.
 	Lock string `json:"lock,omitempty"`
+	// Control is the address of the supervisor's control channel
+	// (servers/control) on 127.0.0.1: a reused project is reset there.
+	Control string `json:"control,omitempty"`
 
 	dir string // where it was read from
 }

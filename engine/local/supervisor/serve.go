@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/testbed-dev/testbed/owner"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
+	"github.com/testbed-dev/testbed/servers/control"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
 
@@ -122,6 +124,22 @@ func Serve(ctx context.Context, o Options) (err error) {
 	if err := endpoints.Write(o.Dir, m); err != nil {
 		return errors.Join(err, stop())
 	}
+	ctl, err := net.Listen("tcp", net.JoinHostPort(local.Host, "0"))
+	if err != nil {
+		return errors.Join(fmt.Errorf("control channel: %w", err), stop())
+	}
+	ctlCtx, ctlStop := context.WithCancel(ctx)
+	defer ctlStop()
+	go control.Serve(ctlCtx, ctl, engine.ControlToken(ca), func(rctx context.Context) error {
+		began := time.Now()
+		if err := eng.Reset(rctx, p.Project); err != nil {
+			log.Error("reset failed", "err", err)
+			return err
+		}
+		log.Info("reset to the seeded state", "took", time.Since(began).Round(time.Microsecond))
+		return nil
+	})
+	rec.Control = ctl.Addr().String()
 	rec.State = StateReady
 	if err := WriteRecord(o.Dir, rec); err != nil {
 		return errors.Join(err, stop())
