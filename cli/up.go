@@ -24,6 +24,7 @@ type upFlags struct {
 	publish       bool
 	json          bool
 	timings       bool
+	reuse         bool
 }
 
 func (f *upFlags) register(cmd *cobra.Command) {
@@ -35,6 +36,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.pull, "pull", false, "allow pulling images that are not on the engine")
 	fl.BoolVar(&f.publish, "publish", false, "have the Docker engine publish the ports (a proxy per port) instead of testbed forwarding them itself (env TESTBED_PUBLISH=1)")
 	fl.BoolVar(&f.timings, "timings", false, "print a per-server waterfall (build, create, start, wait, ready) when done")
+	fl.BoolVar(&f.reuse, "reuse", false, "servers already up with this spec are reset to their seeded state (uploads, mailboxes, ... gone) instead of left as they are; with run, lease a reusable testbed that stays up for the next run")
 }
 
 func (a *app) upCommand() *cobra.Command {
@@ -53,8 +55,12 @@ phase and the last lines of its log. Running up again for a project that is
 up is a diff against what the engine runs: servers whose content (the
 resolved spec and every file that goes into their image) changed, or that
 stopped or were taken down, are made again; the others stay; with nothing
-changed it just prints the endpoints. A second up of a project while one
-runs is refused (exit 2) and touches nothing.
+changed it just prints the endpoints; with --reuse it also resets every
+server to its seeded state (a built-in server restarts its kind on the same
+ports through its control channel, in milliseconds; an image or build server
+is restarted and awaited, unless its spec says reset: none), so the next tests
+start from fresh state without new containers. A second up of a project while
+one runs is refused (exit 2) and touches nothing.
 
 With the local driver (--driver local, or auto when no Docker engine
 answers) the built-in servers run on 127.0.0.1 in one background supervisor
@@ -63,7 +69,8 @@ need an image are refused before anything starts.`,
 		Example: `  testbed up                      # the default testbed
   testbed up --json               # endpoints as JSON on stdout
   testbed -f testbed.yaml up web  # only web and what it depends on
-  testbed up --bind-local         # host port = container port (80, 443, ...)`,
+  testbed up --bind-local         # host port = container port (80, 443, ...)
+  testbed -p ci up --reuse        # fresh state on the servers of a warm project`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := a.load(cmd.Context(), args)
 			if err != nil {
@@ -94,10 +101,20 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 	}
 	start := time.Now()
 	rec := &progress.Recorder{Next: a.sink()}
-	r, err := c.Up(ctx, s, project.UpOptions{
+	uo := project.UpOptions{
 		Keep: keep, BindLocal: bindLocal(f.bindLocal), Timeout: f.timeout, TimeoutName: "--timeout " + f.timeout.String(),
-		Sink: rec, KeepOnFailure: f.keepOnFailure,
-	})
+		Sink: rec, KeepOnFailure: f.keepOnFailure, Reuse: f.reuse,
+	}
+	var r *project.Running
+	if f.reuse && !keep {
+		// run --reuse: a leased reusable project, kept for the next run.
+		r, err = c.UpReused(ctx, s, uo)
+		if err == nil {
+			s.Project = r.Plan.Project
+		}
+	} else {
+		r, err = c.Up(ctx, s, uo)
+	}
 	if err != nil {
 		a.failures(rec.Failures(), err)
 		if f.keepOnFailure {
@@ -110,6 +127,12 @@ func (a *app) up(ctx context.Context, s *project.Spec, f upFlags, keep bool) (*p
 		fmt.Fprint(a.io.Err, rec.Timings())
 	}
 	switch {
+	case len(r.Reset) > 0:
+		made := ""
+		if len(r.Started) > 0 {
+			made = "; made " + strings.Join(r.Started, ", ") + " anew"
+		}
+		a.note("project %s is up with this spec; reset %s to the seeded state%s (%.3fs)", s.Project, strings.Join(r.Reset, ", "), made, time.Since(start).Seconds())
 	case len(r.Started) == 0:
 		a.note("project %s is already up with this spec; nothing to do", s.Project)
 	case len(r.Removed) > 0:

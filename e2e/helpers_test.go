@@ -74,6 +74,18 @@ func (b *bed) runCtx(ctx context.Context, args ...string) result {
 	return result{code: code, out: out.String(), err: errb.String()}
 }
 
+// runNoProject runs the CLI in-process with the bed's state dir but no
+// -p: the command names the project.
+func (b *bed) runNoProject(args ...string) result {
+	b.t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	full := append([]string{"--state-dir", b.state, "--progress", "plain"}, args...)
+	code := cli.Main(ctx, full, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+	return result{code: code, out: out.String(), err: errb.String()}
+}
+
 // write puts a file in the bed's directory and returns its path.
 func (b *bed) write(name, content string, mode os.FileMode) string {
 	b.t.Helper()

@@ -124,7 +124,14 @@ func buildFromSource(ctx context.Context, o BinaryOptions) (string, error) {
 	if o.Logf != nil {
 		o.Logf("building the static linux/%s testbed server binary from %s (once per source change)", o.Arch, dir)
 	}
-	tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
+	// A name of its own per build: two builds at once in one process (two
+	// parallel Starts) must not write, or rename away, each other's file.
+	tf, err := os.CreateTemp(cache, filepath.Base(out)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("cache directory: %w", err)
+	}
+	tmp := tf.Name()
+	tf.Close()
 	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/testbed")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), buildEnv(o.Arch)...)

@@ -32,7 +32,8 @@ const (
 	LabelHostname = "testbed.hostname"
 	LabelKind     = "testbed.kind"
 	// LabelReset is how a reused testbed resets the server: "control"
-	// (a built-in kind's control channel), "restart" or "none".
+	// (a built-in kind's control channel), or the spec's reset:
+	// "recreate", "restart" or "none".
 	LabelReset  = "testbed.reset"
 	LabelDomain = "testbed.domain"
 	// LabelDataPorts lists the data ports (FTP passive) a driver picked
@@ -302,7 +303,7 @@ func resetPolicy(s *spec.Server) string {
 	case s.Builtin != "":
 		return ResetControl
 	case s.Reset == "":
-		return spec.ResetRestart
+		return spec.ResetRecreate
 	}
 	return s.Reset
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/testbed-dev/testbed/engine"
@@ -83,4 +85,39 @@ func (c *Core) UpReused(ctx context.Context, s *Spec, o UpOptions) (*Running, er
 // leasePath is the lock a reused project's user holds.
 func (c *Core) leasePath(project string) string {
 	return filepath.Join(filepath.Dir(c.lockPath(project)), project+".lease")
+}
+
+// DownReused takes down the reusable projects (UpReused) of the spec whose
+// ReuseKey is key, or of every spec when key is "", that nobody holds now;
+// inUse are those a live user leases, left alone.
+func (c *Core) DownReused(ctx context.Context, key string, o DownOptions) (down, inUse []string, err error) {
+	res, err := c.drv.Resources(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]bool{}
+	for _, r := range res {
+		name := r.Project
+		if !strings.HasPrefix(name, ReusePrefix+key) || seen[name] {
+			continue
+		}
+		seen[name] = true
+		lease, err := owner.TryLockAs(c.leasePath(name), "down")
+		if errors.Is(err, owner.ErrLocked) {
+			inUse = append(inUse, name)
+			continue
+		}
+		if err != nil {
+			return down, inUse, fmt.Errorf("project %s: lease: %w", name, err)
+		}
+		err = c.Down(ctx, name, o)
+		lease.Unlock(true)
+		if err != nil {
+			return down, inUse, err
+		}
+		down = append(down, name)
+	}
+	sort.Strings(down)
+	sort.Strings(inUse)
+	return down, inUse, nil
 }

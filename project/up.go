@@ -17,6 +17,7 @@ import (
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/progress"
 	"github.com/testbed-dev/testbed/servers/testca"
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // UpOptions tune Up.
@@ -121,6 +122,9 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 		case st == nil && s.Subset:
 			// Another part of the project: not this up's business.
 		case st == nil, srv.SpecHash != st.Hash, !srv.Running:
+			stale = append(stale, srv.Server)
+		case o.Reuse && srv.Labels[plan.LabelReset] == spec.ResetRecreate:
+			// Fresh state for an image server: a new container.
 			stale = append(stale, srv.Server)
 		default:
 			running[srv.Server] = true

@@ -77,9 +77,9 @@ type Server struct {
 	Health     *Health           // an engine healthcheck to configure on the container
 	Pull       bool              // the image may be pulled when missing
 	// Reset is what a reused testbed does to this image or build server
-	// to give the next user fresh state: ResetRestart (the default, "")
-	// or ResetNone. Built-in servers always reset through their control
-	// channel.
+	// to give the next user fresh state: ResetRecreate (the default, ""),
+	// ResetRestart or ResetNone. Built-in servers always reset through
+	// their control channel.
 	Reset string
 
 	// Container details added for compose files; see [Server.FQDN].
@@ -94,8 +94,14 @@ type Server struct {
 
 // The values of Server.Reset.
 const (
+	// ResetRecreate makes the container anew from its image: fresh files
+	// and a fresh process (new host ports, as at any start).
+	ResetRecreate = "recreate"
+	// ResetRestart restarts the same container: a fresh process, the
+	// files it wrote kept; faster.
 	ResetRestart = "restart"
-	ResetNone    = "none"
+	// ResetNone leaves the server as it is (a stateless server).
+	ResetNone = "none"
 )
 
 // Build says how to build a server's image.

@@ -178,12 +178,12 @@ func (v *validator) what(s *Server) {
 		v.build(s, s.Build)
 	}
 	switch {
-	case s.Reset == "", s.Reset == ResetRestart, s.Reset == ResetNone:
+	case s.Reset == "", s.Reset == ResetRecreate, s.Reset == ResetRestart, s.Reset == ResetNone:
 		if s.Builtin != "" && s.Reset != "" {
 			v.errorf(s, "reset", "applies to image and build servers; a builtin server always resets to its seeded state")
 		}
 	default:
-		v.errorf(s, "reset", "must be %s or %s, not %s", ResetRestart, ResetNone, Quote(s.Reset))
+		v.errorf(s, "reset", "must be %s, %s or %s, not %s", ResetRecreate, ResetRestart, ResetNone, Quote(s.Reset))
 	}
 }
 

@@ -24,8 +24,10 @@ import (
 // to its seeded state, all at once. A built-in server restarts its kind
 // through its control channel, on the container's own address where this
 // process reaches it (a local engine) and by exec of `testbed
-// control-reset` in the container elsewhere; an image or build server is
-// restarted by the engine and awaited (unless its spec says reset: none).
+// control-reset` in the container elsewhere; an image or build server
+// with reset: restart is restarted by the engine and awaited (recreate, the
+// default, is the project core's: it removes and starts the container as
+// it does a changed one; none is left alone).
 func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOptions) error {
 	list, err := d.List(ctx, project)
 	if err != nil {
@@ -46,8 +48,8 @@ func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOption
 			continue
 		}
 		policy := c.Labels[plan.LabelReset]
-		if policy == spec.ResetNone {
-			continue
+		if policy == spec.ResetNone || policy == spec.ResetRecreate {
+			continue // recreate: the project core made it anew already
 		}
 		wg.Go(func() {
 			var err error
