@@ -1,13 +1,16 @@
 package testbed_test
 
 import (
+	"context"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
 	testbed "github.com/testbed-dev/testbed"
 	"github.com/testbed-dev/testbed/internal/testenv"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // BenchmarkLocalUpDown: the default testbed through the library on the
@@ -99,4 +102,54 @@ func benchUpDown(b *testing.B, opts ...testbed.Option) {
 	}
 	b.ReportMetric(float64(up.Microseconds())/1000/float64(b.N), "ms-ready/op")
 	b.ReportMetric(float64(down.Microseconds())/1000/float64(b.N), "ms-down/op")
+}
+
+// BenchmarkStartReuse: Start with WithReuse on a warm default testbed, per
+// call (lease, reset of every server to its seed, endpoints, release):
+// median-ms and worst-ms over the calls. The reusable project is taken
+// down at the end.
+func BenchmarkStartReuse(b *testing.B) {
+	for _, driver := range []string{"local", "docker"} {
+		b.Run(driver, func(b *testing.B) {
+			if driver == "docker" {
+				testenv.Engine(b)
+			}
+			opts := []testbed.Option{testbed.WithDriver(driver), testbed.WithReuse(), testbed.WithLogf(func(string, ...any) {})}
+			warm, err := testbed.New(context.Background(), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			name := warm.Project()
+			warm.Close()
+			b.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				c, err := project.Open(ctx, project.Options{Driver: driver})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer c.Close()
+				if err := c.Down(ctx, name, project.DownOptions{}); err != nil {
+					b.Error(err)
+				}
+			})
+			var took []time.Duration
+			for b.Loop() {
+				began := time.Now()
+				bed, err := testbed.New(context.Background(), opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				took = append(took, time.Since(began))
+				if bed.Project() != name {
+					b.Fatalf("reused %s, want %s", bed.Project(), name)
+				}
+				bed.Close()
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
+			b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "worst-ms")
+		})
+	}
 }
