@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/catalog"
+	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/engine/docker"
 	"github.com/testbed-dev/testbed/image"
 	"github.com/testbed-dev/testbed/lifecycle"
@@ -128,7 +129,7 @@ func (e *env) plan(project string) (*planned, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts, err := docker.CreateOptions(p, st, e.image, &lifecycle.TLSMaterial{CertPEM: cert, KeyPEM: key})
+		opts, err := docker.CreateOptions(p, st, e.image, &lifecycle.TLSMaterial{CertPEM: cert, KeyPEM: key, ControlToken: engine.ControlToken(e.ca)})
 		if err != nil {
 			return nil, err
 		}
