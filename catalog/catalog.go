@@ -50,6 +50,11 @@ type Env struct {
 	TLS       *tls.Config               // server certificate from the project CA; nil without one
 	Dialer    Dialer                    // nil: a dialer that refuses everything
 	Logger    *slog.Logger              // never nil
+	// Scratch is a directory that outlives RunResettable's restarts, for
+	// a kind with Kind.Scratch: each run finds it as the last one left it
+	// (a server that knows its seed can reset it in place, faster than
+	// making it anew). "" outside RunResettable.
+	Scratch string
 }
 
 // Kind is one built-in server kind.
@@ -75,6 +80,8 @@ type Kind struct {
 	// when RunResettable restarts the kind (a generated host key that
 	// clients pin); it is called once, before the first run.
 	KeepAcrossReset func(opts map[string]string) error
+	// Scratch asks RunResettable for Env.Scratch (removed when it returns).
+	Scratch bool
 }
 
 // Catalog is the set of built-in kinds.

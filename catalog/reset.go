@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os"
 )
 
 // RunResettable runs k on env as Run does, until ctx ends or the kind
@@ -28,6 +29,15 @@ func (k *Kind) RunResettable(ctx context.Context, env Env, resets <-chan chan<- 
 			closeSockets(env)
 			return fmt.Errorf("%s: %w", k.Name, err)
 		}
+	}
+	if k.Scratch && env.Scratch == "" {
+		dir, err := os.MkdirTemp("", "testbed-"+k.Name+"-")
+		if err != nil {
+			closeSockets(env)
+			return fmt.Errorf("%s: scratch directory: %w", k.Name, err)
+		}
+		defer os.RemoveAll(dir)
+		env.Scratch = dir
 	}
 	for {
 		runCtx, cancel := context.WithCancel(ctx)

@@ -79,6 +79,9 @@ type ResetOptions struct {
 	Token   string         // the control channel's token (ControlToken)
 	Roots   *x509.CertPool // trusted by the readiness probes of restarted servers
 	Timeout time.Duration  // bounds waiting for a restarted server; 0 = spec.DefaultTimeout
+	// Servers are the project's servers to reset, as Servers listed them
+	// just before; nil = the driver lists them.
+	Servers []Server
 }
 
 // UpOptions tune Driver.Up.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/testca"
 )
@@ -48,6 +49,12 @@ func (c *Core) endpoints(ctx context.Context, project, dir, domain string) (*end
 	if err != nil {
 		return nil, err
 	}
+	return c.manifest(list, project, dir, domain)
+}
+
+// manifest builds the manifest from the servers listed, and syncs the
+// cache.
+func (c *Core) manifest(list []engine.Server, project, dir, domain string) (*endpoints.Manifest, error) {
 	cached, _ := endpoints.Read(dir)
 	m := &endpoints.Manifest{Project: project, Driver: c.drv.Name(), Domain: domain, CAFile: testca.CertFile(dir), Servers: map[string]*endpoints.Server{}}
 	for _, s := range list {

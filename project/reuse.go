@@ -22,13 +22,13 @@ const MaxReused = 16
 const ReusePrefix = "reuse-"
 
 // reset resets the project's running servers (engine.Resetter).
-func (c *Core) reset(ctx context.Context, project string, ca *testca.CA, o UpOptions) error {
+func (c *Core) reset(ctx context.Context, project string, running []engine.Server, ca *testca.CA, o UpOptions) error {
 	rs, ok := c.drv.(engine.Resetter)
 	if !ok {
 		return usagef("project %s: the %s driver cannot reset servers; drop --reuse", project, c.drv.Name())
 	}
 	began := time.Now()
-	if err := rs.Reset(ctx, project, engine.ResetOptions{Token: engine.ControlToken(ca), Roots: ca.Pool(), Timeout: o.Timeout}); err != nil {
+	if err := rs.Reset(ctx, project, engine.ResetOptions{Token: engine.ControlToken(ca), Roots: ca.Pool(), Timeout: o.Timeout, Servers: running}); err != nil {
 		return fmt.Errorf("project %s: reset to the seeded state: %w", project, err)
 	}
 	c.o.Notef("project %s: reset to the seeded state in %s", project, time.Since(began).Round(time.Millisecond))

@@ -164,7 +164,13 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 	}
 	r = &Running{CA: ca, Plan: p, Removed: stale, core: c, lock: lock, dir: dir, keep: o.Keep}
 	if o.Reuse && len(running) > 0 {
-		if err := c.reset(ctx, p.Project, ca, o); err != nil {
+		var up []engine.Server
+		for _, srv := range have {
+			if running[srv.Server] {
+				up = append(up, srv)
+			}
+		}
+		if err := c.reset(ctx, p.Project, up, ca, o); err != nil {
 			return nil, err
 		}
 		for name := range running {
@@ -191,7 +197,14 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 			return nil, errors.Join(err, c.rollback(ctx, p))
 		}
 	}
-	m, err := c.endpoints(ctx, p.Project, dir, p.Domain)
+	var m *endpoints.Manifest
+	if len(r.Started) == 0 && len(stale) == 0 {
+		// Nothing made or removed (a reset keeps addresses): what look
+		// listed is what runs.
+		m, err = c.manifest(have, p.Project, dir, p.Domain)
+	} else {
+		m, err = c.endpoints(ctx, p.Project, dir, p.Domain)
+	}
 	if err != nil {
 		return nil, errors.Join(err, c.rollback(ctx, p))
 	}

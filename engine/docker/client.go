@@ -47,8 +47,12 @@ type Driver struct {
 	api  string
 	// facts about the engine, found out in the background (one engine
 	// call that nothing else waits for), valid once factsKnown is closed.
+	// The call starts with the first operation that needs them (Up,
+	// EnsureImages, or a wait on them): it costs the engine tens of
+	// milliseconds, more than a reused testbed's whole reset.
 	facts      engineFacts
 	factsKnown chan struct{}
+	factsOnce  sync.Once
 
 	mu     sync.Mutex
 	images map[string]map[string]string // project -> server -> image, chosen by Prepare
@@ -89,16 +93,24 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Driver{cli: cli, opts: o, log: log, api: ping.APIVersion, factsKnown: make(chan struct{}), images: map[string]map[string]string{}}
-	go func() {
-		defer close(d.factsKnown)
-		d.facts = d.findFacts(context.WithoutCancel(ctx))
-	}()
 	return d, nil
+}
+
+// prefetchFacts starts finding the facts about the engine in the
+// background, once.
+func (d *Driver) prefetchFacts() {
+	d.factsOnce.Do(func() {
+		go func() {
+			defer close(d.factsKnown)
+			d.facts = d.findFacts(context.Background())
+		}()
+	})
 }
 
 // engineFacts returns the facts about the engine, waiting for them if they
 // are still coming.
 func (d *Driver) engineFacts() engineFacts {
+	d.prefetchFacts()
 	<-d.factsKnown
 	return d.facts
 }
@@ -153,8 +165,10 @@ func goArch(machine string) string {
 // Name implements lifecycle.Engine.
 func (d *Driver) Name() string { return "docker" }
 
-// Close releases the connection, once the background check is done.
+// Close releases the connection, once the background check (if one was
+// started) is done.
 func (d *Driver) Close() error {
+	d.factsOnce.Do(func() { close(d.factsKnown) }) // none started: none to wait for
 	<-d.factsKnown
 	d.fwd.closeAll()
 	return d.cli.Close()

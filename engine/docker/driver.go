@@ -23,6 +23,7 @@ var (
 // Up implements engine.Driver: lifecycle.Up with this driver's Prepare
 // and Start. Containers outlive the process whether kept or not.
 func (d *Driver) Up(ctx context.Context, p *plan.Plan, o engine.UpOptions) (*endpoints.Manifest, error) {
+	d.prefetchFacts()
 	return engine.BringUp(ctx, d, p, o)
 }
 

@@ -102,6 +102,7 @@ func errNotPresent(ref string) error {
 // EnsureImages makes sure every step's image exists, building what is
 // missing, and returns each server's image. Builds run in parallel.
 func (d *Driver) EnsureImages(ctx context.Context, p *plan.Plan, sink progress.Sink) (map[string]string, error) {
+	d.prefetchFacts()
 	return d.ensureImages(ctx, p, nil, sink)
 }
 

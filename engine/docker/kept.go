@@ -30,6 +30,9 @@ func (d *Driver) Keep(ctx context.Context, p *plan.Plan) error {
 	if _, err := d.cli.VolumeCreate(cctx, client.VolumeCreateOptions{Name: plan.KeptVolume(p.Project), Labels: labels}); err != nil {
 		return fmt.Errorf("mark project %s as left up: %w", p.Project, err)
 	}
+	if !d.fwd.any(p.Project) && d.forwarderHeld(p.Project) {
+		return nil // nothing of it forwarded here, and its forwarder runs
+	}
 	// Ports this process forwards, or a background forwarder forwarded
 	// before it died, go to a new background forwarder on the same ports.
 	list, err := d.List(ctx, p.Project)

@@ -29,7 +29,7 @@ import (
 // default, is the project core's: it removes and starts the container as
 // it does a changed one; none is left alone).
 func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOptions) error {
-	list, err := d.List(ctx, project)
+	list, err := d.resetList(ctx, project, o.Servers)
 	if err != nil {
 		return err
 	}
@@ -82,12 +82,33 @@ func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOption
 	return nil
 }
 
+// resetList is the project's containers: those the caller listed (as
+// engine.Servers) or, without them, the engine's list.
+func (d *Driver) resetList(ctx context.Context, project string, given []engine.Server) ([]Container, error) {
+	if given == nil {
+		return d.List(ctx, project)
+	}
+	out := make([]Container, 0, len(given))
+	for _, s := range given {
+		c := Container{ID: s.Name, Name: s.Name, Project: s.Project, Server: s.Server, State: s.State, Status: s.Status, Labels: s.Labels, Created: s.Created}
+		if s.Endpoint != nil {
+			c.Addrs = s.Endpoint.Addresses
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // resetBuiltin resets a built-in server through its control channel.
 func (d *Driver) resetBuiltin(ctx context.Context, c Container, token string) error {
 	if token == "" {
 		return errors.New("no control token (the project's CA is missing)")
 	}
-	if d.isDirect() && len(c.Addrs) > 0 {
+	// Forwarded ports mean the container's address is reachable from
+	// here (that is when testbed forwards), and saying so spares the
+	// engine's Info call, which costs more than the whole reset.
+	direct := c.Labels[LabelForward] != "" || d.isDirect()
+	if direct && len(c.Addrs) > 0 {
 		addr := net.JoinHostPort(c.Addrs[0], strconv.Itoa(control.Port))
 		return control.Reset(ctx, d.controlClient(), addr, token)
 	}

@@ -47,6 +47,12 @@ type Options struct {
 	// Root is the directory holding the tree; "" means a new temporary
 	// directory that Close removes.
 	Root string
+	// Reseed: Root is this server's own, left by an earlier server of the
+	// same kind; New removes everything in it but the seeded tree and
+	// lays that out again, without writing the large seeded files anew
+	// (a reset in milliseconds). Never set it for a directory of the
+	// user's: everything else in it is removed.
+	Reseed bool
 	// PassivePorts are the ports passive data connections listen on; empty
 	// means any free port.
 	PassivePorts []int
@@ -162,8 +168,13 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("ftpd: make root: %w", err)
 		}
 		s.root = opts.Root
+		if opts.Reseed {
+			if err := clearForReseed(s.root); err != nil {
+				return nil, fmt.Errorf("ftpd: clear %s for the seed: %w", s.root, err)
+			}
+		}
 	}
-	if err := layoutTree(s.root, s.users); err != nil {
+	if err := layoutTree(s.root, s.users, opts.Reseed && !s.tempRoot); err != nil {
 		if s.tempRoot {
 			os.RemoveAll(s.root)
 		}

@@ -3,9 +3,12 @@ package ftpd
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -98,29 +101,42 @@ d04e976dc6f858094dce5ee123454a25505896dcaec0c92c3cab79c7839283fb  dir/nested.txt
 
 // summedFiles returns the files of /pub that SHA256SUMS lists, in its order.
 func summedFiles() []treeFile {
-	files := []treeFile{
-		{"pub/hello.txt", []byte(helloText)},
-		{"pub/README", []byte(readmeText)},
-		{"pub/empty.txt", nil},
-		{"pub/dir/nested.txt", []byte(nestedText)},
-	}
+	files := textFiles()
 	for _, b := range binarySizes {
 		files = append(files, treeFile{"pub/" + b.name, deterministicBytes(b.name, b.size)})
 	}
 	return files
 }
 
+// textFiles are the small files of summedFiles.
+func textFiles() []treeFile {
+	return []treeFile{
+		{"pub/hello.txt", []byte(helloText)},
+		{"pub/README", []byte(readmeText)},
+		{"pub/empty.txt", nil},
+		{"pub/dir/nested.txt", []byte(nestedText)},
+	}
+}
+
+// unsummedFiles are the files of /pub that SHA256SUMS does not list.
+func unsummedFiles() []treeFile {
+	return []treeFile{
+		{"pub/SHA256SUMS", []byte(sha256Sums)},
+		{"pub/file-not-readable.txt", []byte(secretText)},
+	}
+}
+
 // pubFiles returns the files of /pub, SHA256SUMS included.
 func pubFiles() []treeFile {
-	return append(summedFiles(),
-		treeFile{"pub/SHA256SUMS", []byte(sha256Sums)},
-		treeFile{"pub/file-not-readable.txt", []byte(secretText)},
-	)
+	return append(summedFiles(), unsummedFiles()...)
 }
 
 // layoutTree writes the anonymous tree and one home per login under root,
-// overwriting the server's own files but keeping anything else.
-func layoutTree(root string, users map[string]string) error {
+// overwriting the server's own files but keeping anything else. With
+// reseed, the large files of /pub that a server wrote there before (the
+// right size and time) are taken as they are, not written or read again:
+// no client can write in /pub.
+func layoutTree(root string, users map[string]string, reseed bool) error {
 	anon := filepath.Join(root, anonDir)
 	dirs := []string{
 		filepath.Join(anon, "pub", "dir"),
@@ -139,8 +155,17 @@ func layoutTree(root string, users map[string]string) error {
 			return fmt.Errorf("make directory: %w", err)
 		}
 	}
-	for _, f := range pubFiles() {
+	for _, f := range append(textFiles(), unsummedFiles()...) {
 		if err := writeTreeFile(filepath.Join(anon, filepath.FromSlash(f.path)), f.data); err != nil {
+			return err
+		}
+	}
+	for _, b := range binarySizes {
+		p := filepath.Join(anon, "pub", b.name)
+		if reseed && untouched(p, b.size) {
+			continue // nobody can write in /pub: still the seed
+		}
+		if err := writeTreeFile(p, deterministicBytes(b.name, b.size)); err != nil {
 			return err
 		}
 	}
@@ -186,4 +211,57 @@ func sameContent(path string, data []byte) bool {
 		off += n
 	}
 	return true
+}
+
+// untouched reports whether path is a regular file of size bytes with the
+// tree's time, as layoutTree left it.
+func untouched(path string, size int) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.Mode().IsRegular() && st.Size() == int64(size) && st.ModTime().Equal(treeTime)
+}
+
+// clearForReseed removes from root everything that is not the seeded
+// tree of /pub: every home, /upload, and whatever else a server left, so
+// that layoutTree gives back the tree of a new server.
+func clearForReseed(root string) error {
+	keep := map[string]bool{"pub": true, "pub/dir": true}
+	for _, f := range seedPaths() {
+		keep[f] = true
+	}
+	var errs []error
+	entries, err := os.ReadDir(root)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() != anonDir {
+			errs = append(errs, os.RemoveAll(filepath.Join(root, e.Name())))
+		}
+	}
+	anon := filepath.Join(root, anonDir)
+	for _, dir := range []string{"", "pub", "pub/dir"} {
+		entries, err := os.ReadDir(filepath.Join(anon, filepath.FromSlash(dir)))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			rel := path.Join(dir, e.Name())
+			if !keep[rel] || e.Type()&fs.ModeSymlink != 0 {
+				errs = append(errs, os.RemoveAll(filepath.Join(anon, filepath.FromSlash(rel))))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// seedPaths are the paths of pubFiles, without making their contents.
+func seedPaths() []string {
+	var out []string
+	for _, f := range append(textFiles(), unsummedFiles()...) {
+		out = append(out, f.path)
+	}
+	for _, b := range binarySizes {
+		out = append(out, "pub/"+b.name)
+	}
+	return out
 }

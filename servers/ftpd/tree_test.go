@@ -1,6 +1,7 @@
 package ftpd
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -63,5 +64,48 @@ func TestSHA256SUMSOnDisk(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A reseeded root is the seed again: what users and anonymous uploads
+// left is gone, the seeded files are intact, and a file that was made to
+// look seeded by size alone is written again.
+func TestReseed(t *testing.T) {
+	root := t.TempDir()
+	users := map[string]string{"ftptest": "password"}
+	if err := layoutTree(root, users, false); err != nil {
+		t.Fatal(err)
+	}
+	left := []string{"home/ftptest/mine.txt", "anon/upload/anon.txt", "stray.txt", "anon/pub/dir/extra.txt"}
+	for _, p := range left {
+		if err := os.WriteFile(filepath.Join(root, p), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := filepath.Join(root, "anon/pub/1MiB.bin")
+	if err := os.WriteFile(big, make([]byte, 1<<20), 0o644); err != nil { // right size, wrong time and bytes
+		t.Fatal(err)
+	}
+	if err := clearForReseed(root); err != nil {
+		t.Fatal(err)
+	}
+	if err := layoutTree(root, users, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range left {
+		if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+			t.Errorf("%s survived the reseed", p)
+		}
+	}
+	for _, f := range pubFiles() {
+		got, err := os.ReadFile(filepath.Join(root, "anon", filepath.FromSlash(f.path)))
+		if err != nil || !bytes.Equal(got, f.data) {
+			t.Errorf("%s after the reseed: %d bytes, %v; want the seed", f.path, len(got), err)
+		}
+	}
+	for _, d := range []string{"home/ftptest", "anon/upload"} {
+		if st, err := os.Stat(filepath.Join(root, d)); err != nil || !st.IsDir() {
+			t.Errorf("%s after the reseed: %v", d, err)
+		}
 	}
 }
