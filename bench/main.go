@@ -38,12 +38,13 @@ func main() {
 	rounds := flag.Int("rounds", 5, "measured rounds per method (1-50)")
 	warmup := flag.Int("warmup", 1, "unmeasured rounds first (0-5)")
 	cold := flag.Int("cold", 3, "cold first ups (built-in image removed first; 0-10)")
+	warm := flag.Int("warm", 20, "calls per method of a warm testbed handed out again (reuse; 0-200, 0 = skip)")
 	skip := flag.String("skip", "", "comma-separated methods to leave out: compose, tc, seq")
 	out := flag.String("out", "results", "directory for the report and chart")
 	verbose := flag.Bool("v", false, "print each measurement")
 	flag.Parse()
-	if *rounds < 1 || *rounds > 50 || *warmup < 0 || *warmup > 5 || *cold < 0 || *cold > 10 {
-		fmt.Fprintln(os.Stderr, "bench: -rounds 1-50, -warmup 0-5, -cold 0-10")
+	if *rounds < 1 || *rounds > 50 || *warmup < 0 || *warmup > 5 || *cold < 0 || *cold > 10 || *warm < 0 || *warm > 200 {
+		fmt.Fprintln(os.Stderr, "bench: -rounds 1-50, -warmup 0-5, -cold 0-10, -warm 0-200")
 		os.Exit(2)
 	}
 	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true") // the reaper image needs a registry
@@ -55,16 +56,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, config{rounds: *rounds, warmup: *warmup, cold: *cold, skip: *skip, out: *out, verbose: *verbose}); err != nil {
+	if err := run(ctx, config{rounds: *rounds, warmup: *warmup, cold: *cold, warm: *warm, skip: *skip, out: *out, verbose: *verbose}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
 type config struct {
-	rounds, warmup, cold int
-	skip, out            string
-	verbose              bool
+	rounds, warmup, cold, warm int
+	skip, out                  string
+	verbose                    bool
 }
 
 func run(ctx context.Context, cfg config) (err error) {
@@ -168,11 +169,17 @@ func run(ctx context.Context, cfg config) (err error) {
 		colds, coldRSS, coldErr = e.coldUps(ctx, cfg.cold)
 	}
 
+	var warmRows []warmRow
+	if cfg.warm > 0 {
+		logf("a warm testbed again, %d calls per method", cfg.warm)
+		warmRows = e.warmCalls(ctx, cfg.warm)
+	}
+
 	tcli := methods[1].(*testbedCLI)
 	rep := report{
 		cfg: cfg, all: all, notes: notes, engine: ver.Version, api: ping.APIVersion,
 		cpus: runtime.NumCPU(), image: e.image, coldBuild: coldBuild, colds: colds, coldRSS: coldRSS, coldErr: coldErr,
-		lat: lat, latErr: latErr, upCalls: upCalls, downCalls: downCalls, callErr: callErr, timings: tcli.timings,
+		lat: lat, latErr: latErr, upCalls: upCalls, downCalls: downCalls, callErr: callErr, timings: tcli.timings, warm: warmRows,
 	}
 	text := rep.markdown()
 	fmt.Println(text)

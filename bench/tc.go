@@ -51,6 +51,22 @@ func (t *tc) Up(ctx context.Context) (time.Duration, int64, error) {
 		return 0, 0, fmt.Errorf("network: %w", err)
 	}
 	t.net = nw
+	reqs, err := t.requests(pl, nw.Name, false)
+	if err != nil {
+		return 0, 0, err
+	}
+	cs, err := testcontainers.ParallelContainers(ctx, reqs, testcontainers.ParallelContainersOptions{WorkersCount: len(reqs)})
+	t.containers = cs
+	if err != nil {
+		return 0, 0, err
+	}
+	return time.Since(start), 0, nil
+}
+
+// requests are the container requests of pl on network, with
+// testcontainers' reuse (a container of the same name is taken as it is)
+// when reuse is set.
+func (t *tc) requests(pl *planned, network string, reuse bool) (testcontainers.ParallelContainerRequest, error) {
 	var reqs testcontainers.ParallelContainerRequest
 	for _, s := range pl.servers {
 		cfg, host := s.opts.Config, s.opts.HostConfig
@@ -65,11 +81,11 @@ func (t *tc) Up(ctx context.Context) (time.Duration, int64, error) {
 		}
 		strategy, err := t.strategy(s)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		reqs = append(reqs, testcontainers.GenericContainerRequest{Started: true, ContainerRequest: testcontainers.ContainerRequest{
 			Image: cfg.Image, Name: s.opts.Name, Cmd: cfg.Cmd, Env: env, Labels: cfg.Labels,
-			ExposedPorts: exposed, Networks: []string{nw.Name}, NetworkAliases: map[string][]string{nw.Name: s.step.Aliases},
+			ExposedPorts: exposed, Networks: []string{network}, NetworkAliases: map[string][]string{network: s.step.Aliases},
 			ConfigModifier: func(c *container.Config) {
 				c.Hostname, c.User = cfg.Hostname, cfg.User
 			},
@@ -79,14 +95,9 @@ func (t *tc) Up(ctx context.Context) (time.Duration, int64, error) {
 				h.SecurityOpt, h.Sysctls, h.Tmpfs = host.SecurityOpt, host.Sysctls, host.Tmpfs
 			},
 			WaitingFor: strategy,
-		}})
+		}, Reuse: reuse})
 	}
-	cs, err := testcontainers.ParallelContainers(ctx, reqs, testcontainers.ParallelContainersOptions{WorkersCount: len(reqs)})
-	t.containers = cs
-	if err != nil {
-		return 0, 0, err
-	}
-	return time.Since(start), 0, nil
+	return reqs, nil
 }
 
 // strategy is the wait strategy equivalent to a server's readiness probe.
