@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/testbed-dev/testbed/probe"
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // Redacted is what secrets are printed as.
@@ -63,6 +64,9 @@ func (s *Step) write(b *strings.Builder) {
 		fmt.Fprintf(b, "    depends on %s\n", strings.Join(deps, " "))
 	}
 	fmt.Fprintf(b, "    ready      %s within %s\n", probe.Describe(s.Probe), s.Timeout)
+	if r := s.Labels[LabelReset]; r != "" && r != ResetControl && r != spec.ResetRecreate {
+		fmt.Fprintf(b, "    reset      %s (when the testbed is reused)\n", r)
+	}
 	for _, d := range s.Details() {
 		fmt.Fprintf(b, "    %-10s %s\n", d.Name, d.Value)
 	}

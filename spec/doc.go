@@ -43,6 +43,7 @@ const (
 //	    labels: {com.example.team: qa}          # keys must not start with "testbed."
 //	    healthcheck: {test: [/bin/check, --quick], interval: 2s, retries: 5}
 //	    resources: {memory: 512m, cpus: 1.5, pids: 128}   # bytes or k/m/g; built-ins: 256m and 256 pids unless set
+//	    reset: recreate    # what a reused testbed does to it: recreate (default), restart or none
 //
 // Exactly one of builtin, image and build says what a server runs. Options
 // belong to builtin kinds only. Relative paths (build context, file sources,

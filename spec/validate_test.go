@@ -26,6 +26,8 @@ func TestBadFiles(t *testing.T) {
 		{"servers list", "servers: [web]\n", `testbed.yaml:1: field "servers": must be a mapping of server name to server`},
 		{"unknown top key", "name: x\nserver: {}\n", `testbed.yaml:2: field "server": unknown field (did you mean "servers"?)`},
 		{"unknown server key", "servers:\n  web:\n    builtin: http\n    prots: [80]\n", `testbed.yaml:4: server "web": field "prots": unknown field (did you mean "ports"?)`},
+		{"reset unknown", "servers:\n  web:\n    image: a\n    reset: sometimes\n", `testbed.yaml:4: server "web": field "reset": must be recreate, restart or none, not "sometimes"`},
+		{"reset on builtin", "servers:\n  web: {builtin: http, reset: none}\n", `testbed.yaml:2: server "web": field "reset": applies to image and build servers`},
 		{"unknown key far from any", "servers:\n  web:\n    builtin: http\n    zzzzzzzz: 1\n", `field "zzzzzzzz": unknown field (known: aliases, build,`},
 		{"duplicate server", "servers:\n  web: {builtin: http}\n  web: {builtin: echo}\n", `testbed.yaml:3: field "servers.web": duplicate key "web" (first on line 2)`},
 		{"duplicate field", "servers:\n  web:\n    builtin: http\n    builtin: echo\n", `testbed.yaml:4: server "web": field "builtin": duplicate key "builtin" (first on line 3)`},
