@@ -51,7 +51,7 @@ func downReused(t *testing.T, driver, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := c.ReuseKey(s)
+	key, err := c.ReuseKey(s, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,13 +135,22 @@ func TestReuseParallelLeases(t *testing.T) {
 					for range 2 {
 						t.Run("user", func(t *testing.T) {
 							t.Parallel()
+							var once sync.Once
+							arrive := func() { once.Do(ready.Done) }
+							defer arrive() // a failed Start lets the other go on
 							bed := testbed.Start(t, opts...)
 							mu.Lock()
 							names = append(names, bed.Project())
 							mu.Unlock()
 							// Hold the lease until both have theirs.
-							ready.Done()
-							ready.Wait()
+							arrive()
+							waited := make(chan struct{})
+							go func() { ready.Wait(); close(waited) }()
+							select {
+							case <-waited:
+							case <-time.After(3 * time.Minute):
+								t.Fatal("the other user never got its testbed")
+							}
 						})
 					}
 				})

@@ -76,7 +76,7 @@ func (a *app) downReused(ctx context.Context, all, rmi bool) error {
 		if err != nil {
 			return err
 		}
-		if key, err = c.ReuseKey(s); err != nil {
+		if key, err = c.ReuseKey(s, bindLocal(false)); err != nil {
 			return err
 		}
 		key += "-"

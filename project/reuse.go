@@ -35,12 +35,13 @@ func (c *Core) reset(ctx context.Context, project string, running []engine.Serve
 	return nil
 }
 
-// ReuseKey names the spec's reusable projects: its content hash, planned
-// under a fixed project name so that it does not depend on s.Project.
-func (c *Core) ReuseKey(s *Spec) (string, error) {
+// ReuseKey names the spec's reusable projects: its content hash (as
+// planned with or without bind-local), planned under a fixed project name
+// so that it does not depend on s.Project.
+func (c *Core) ReuseKey(s *Spec, bindLocal bool) (string, error) {
 	canon := *s
 	canon.Project = ReusePrefix + "key"
-	p, err := c.Plan(&canon, false, "")
+	p, err := c.Plan(&canon, bindLocal, "")
 	if err != nil {
 		return "", err
 	}
@@ -55,7 +56,7 @@ func (c *Core) ReuseKey(s *Spec) (string, error) {
 // Reusable projects are kept: they outlive the caller for the next one,
 // until `testbed down` (or `testbed down --reused`). s.Project is ignored.
 func (c *Core) UpReused(ctx context.Context, s *Spec, o UpOptions) (*Running, error) {
-	key, err := c.ReuseKey(s)
+	key, err := c.ReuseKey(s, o.BindLocal)
 	if err != nil {
 		return nil, err
 	}
