@@ -69,7 +69,9 @@ func WithSpecFile(path string) Option {
 }
 
 // WithDriver chooses "auto" (the default: docker when an engine answers,
-// else local), "docker" or "local".
+// else local), "docker", "local" or "kubernetes" (the cluster of the
+// kubeconfig or the pod's service account; left out of a build with the
+// testbed_server tag).
 func WithDriver(name string) Option {
 	return func(c *config) { c.driver = name }
 }
