@@ -46,7 +46,8 @@ type BinaryOptions struct {
 // ServerBinary returns the path of a static Linux testbed binary for the
 // built-in image, for o.Arch. In order: $TESTBED_SERVER_BINARY; the running
 // executable when it is testbed's own command built static for that
-// architecture; else one built with the Go toolchain from testbed's module
+// architecture with the [ServerTags] (a full build carries client-go,
+// which has no business in the image); else one built with the Go toolchain from testbed's module
 // source (found with `go list -m`), cross-compiled when the architecture
 // differs, cached under a hash of that source so it is built once per
 // change.
@@ -62,7 +63,7 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 	}
 	self, err := os.Executable()
 	var selfErr error
-	if err == nil && isTestbedCommand() && runtime.GOOS == "linux" {
+	if err == nil && isServerBuild() && runtime.GOOS == "linux" {
 		if selfErr = checkBinary(self, o.Arch); selfErr == nil {
 			return self, nil
 		}
@@ -74,9 +75,23 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 	return p, err
 }
 
-func isTestbedCommand() bool {
+// isServerBuild reports whether this process is testbed's command built
+// with the ServerTags.
+func isServerBuild() bool {
 	bi, ok := debug.ReadBuildInfo()
-	return ok && bi.Path == Module+"/cmd/testbed"
+	if !ok || bi.Path != Module+"/cmd/testbed" {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" {
+			for _, t := range strings.Split(s.Value, ",") {
+				if t == ServerTags {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // checkBinary accepts a Linux ELF executable for arch with no dynamic
