@@ -126,6 +126,7 @@ type Driver struct {
 	dialer    PodDialer
 
 	mu       sync.Mutex
+	reached  bool                         // the API server answered once
 	services map[string]map[string]string // namespace -> server -> ClusterIP, made by Prepare
 	fwd      map[string]*podForward       // namespace/pod -> this process's forwards
 }
@@ -133,12 +134,14 @@ type Driver struct {
 var (
 	_ engine.Driver    = (*Driver)(nil)
 	_ engine.Resetter  = (*Driver)(nil)
+	_ engine.Checker   = (*Driver)(nil)
 	_ lifecycle.Engine = (*Driver)(nil)
 )
 
-// New connects to the cluster of the kubeconfig ($KUBECONFIG, ~/.kube/config)
-// or, without one, of the pod's service account, and checks that its API
-// server answers.
+// New reads the configuration of the cluster of the kubeconfig
+// ($KUBECONFIG, ~/.kube/config) or, without one, of the pod's service
+// account. It asks the cluster nothing: the first operation checks that
+// its API server answers, after [Driver.Check] has had its say.
 func New(ctx context.Context, o Options) (*Driver, error) {
 	d := &Driver{cs: o.Client, cfg: o.Config, log: o.Logger, image: o.Image, pull: o.PullPolicy, dialer: o.Dialer,
 		services: map[string]map[string]string{}, fwd: map[string]*podForward{}}
@@ -169,11 +172,6 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 		d.cs, d.cfg = cs, cfg
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if _, err := cs.Discovery().RESTClient().Get().AbsPath("/version").Do(pctx).Raw(); err != nil {
-			return nil, fmt.Errorf("%w: API server %s: %v", ErrUnavailable, cfg.Host, err)
-		}
 	}
 	switch {
 	case o.InCluster != nil:
@@ -223,6 +221,26 @@ func (d *Driver) Close() error {
 	for _, f := range fwd {
 		f.close()
 	}
+	return nil
+}
+
+// reach checks once that the API server answers, so that a cluster that
+// is not there is said in those words, not as the first call's error.
+func (d *Driver) reach(ctx context.Context) error {
+	d.mu.Lock()
+	done := d.reached || d.cfg == nil // a given client (tests) is there
+	d.mu.Unlock()
+	if done {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := d.cs.Discovery().RESTClient().Get().AbsPath("/version").Do(pctx).Raw(); err != nil {
+		return fmt.Errorf("%w: API server %s: %v", ErrUnavailable, d.cfg.Host, err)
+	}
+	d.mu.Lock()
+	d.reached = true
+	d.mu.Unlock()
 	return nil
 }
 

@@ -17,6 +17,9 @@ import (
 // Logs implements engine.Driver: the server container's output (stdout
 // and stderr interleaved, as the kubelet keeps them, to o.Stdout).
 func (d *Driver) Logs(ctx context.Context, project, server string, o engine.LogOptions) error {
+	if err := d.reach(ctx); err != nil {
+		return err
+	}
 	ns := Namespace(project)
 	lo := &corev1.PodLogOptions{Container: "server", Follow: o.Follow}
 	if o.Tail > 0 {
@@ -56,6 +59,9 @@ func (d *Driver) podLogs(ctx context.Context, ns, pod string, n int) ([]byte, er
 // Exec implements engine.Driver: argv runs in the server's container
 // (no shell), through the API server's exec; its exit status is returned.
 func (d *Driver) Exec(ctx context.Context, project, server string, argv []string, stdout, stderr io.Writer) (int, error) {
+	if err := d.reach(ctx); err != nil {
+		return -1, err
+	}
 	return d.execIn(ctx, Namespace(project), podName(server), argv, orDiscard(stdout), orDiscard(stderr))
 }
 

@@ -23,6 +23,9 @@ func (d *Driver) Keep(ctx context.Context, p *plan.Plan) error {
 	if err != nil {
 		return err
 	}
+	if err := d.reach(ctx); err != nil {
+		return err
+	}
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
 	ns := Namespace(p.Project)

@@ -22,6 +22,9 @@ import (
 // namespaces lists the namespaces of a project ("" = every project),
 // read from labels, with the exact project from the annotation.
 func (d *Driver) namespaces(ctx context.Context, project string) ([]corev1.Namespace, error) {
+	if err := d.reach(ctx); err != nil {
+		return nil, err
+	}
 	cctx, cancel := callCtx(ctx)
 	defer cancel()
 	list, err := d.cs.CoreV1().Namespaces().List(cctx, metav1.ListOptions{LabelSelector: projectSelector(project, "")})

@@ -2,6 +2,8 @@ package kubernetes
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"os"
 	"os/exec"
 	"testing"
@@ -73,5 +75,32 @@ func TestReapDeadOwner(t *testing.T) {
 		if got := err == nil; got != want || err != nil && !apierrors.IsNotFound(err) {
 			t.Errorf("namespace of %s there = %v (%v), want %v", name, got, err, want)
 		}
+	}
+}
+
+// TestCoreRefusesBeforeAnyCall: the project core asks the driver to check
+// the plan before it looks at what is up, so a spec this driver cannot
+// run costs no API call at all.
+func TestCoreRefusesBeforeAnyCall(t *testing.T) {
+	cs := fakeCluster(t)
+	d := newDriver(t, cs, newEchoDialer(t), "")
+	ctx := context.Background()
+	core, err := project.Open(ctx, project.Options{
+		Driver: Name, StateDir: t.TempDir(), LockDir: t.TempDir(),
+		Drivers: []project.Opener{{Name: Name, Container: true, Open: func(context.Context, project.Options) (engine.Driver, error) { return d, nil }}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := project.Load(ctx, project.LoadOptions{NoFind: true, Project: "kt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = core.Up(ctx, s, project.UpOptions{Dir: t.TempDir()})
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), EnvImage) {
+		t.Fatalf("Up(default testbed, no image) = %v, want a refusal naming %s", err, EnvImage)
+	}
+	if a := cs.Actions(); len(a) != 0 {
+		t.Errorf("the fake saw %d API calls (%v), want none", len(a), a)
 	}
 }

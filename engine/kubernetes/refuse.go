@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-)
 
-import "github.com/testbed-dev/testbed/plan"
+	"github.com/testbed-dev/testbed/plan"
+)
 
 // ErrRefused is wrapped by the error for a spec this driver cannot run;
 // nothing has been asked of the cluster when it is returned.
@@ -22,8 +22,9 @@ const MaxObjectBytes = 512 << 10
 func (d *Driver) Check(p *plan.Plan) error {
 	var errs []error
 	refuse := func(server, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("server %s: %s: %w", server, fmt.Sprintf(format, args...), ErrRefused))
+		errs = append(errs, fmt.Errorf("server %s: %s (%w)", server, fmt.Sprintf(format, args...), ErrRefused))
 	}
+	var builtins []string
 	for _, st := range p.Steps() {
 		srv := st.Server
 		name := srv.Name
@@ -31,7 +32,7 @@ func (d *Driver) Check(p *plan.Plan) error {
 		case srv.Build != nil:
 			refuse(name, "build: images are not built on a cluster; build and push the image to a registry the cluster pulls from, and name it with image:")
 		case srv.Builtin != "" && d.image == "":
-			refuse(name, "built-in servers need the built-in image in a registry the cluster pulls from: push it and name it with %s (or the driver's Image option)", EnvImage)
+			builtins = append(builtins, name)
 		case srv.Image != "" && strings.ContainsAny(srv.Image, " \t\r\n"):
 			refuse(name, "image %q: not an image reference", srv.Image)
 		}
@@ -61,6 +62,10 @@ func (d *Driver) Check(p *plan.Plan) error {
 		if size > MaxObjectBytes {
 			refuse(name, "environment and command are %d bytes, more than the %d a pod may carry here", size, MaxObjectBytes)
 		}
+	}
+	if len(builtins) > 0 {
+		errs = append(errs, fmt.Errorf("built-in servers (%s) need the built-in image in a registry the cluster pulls from: push it and name it with %s (%w)",
+			strings.Join(builtins, ", "), EnvImage, ErrRefused))
 	}
 	return errors.Join(errs...)
 }

@@ -24,6 +24,9 @@ import (
 // removed (they live in a registry).
 func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 	ns := Namespace(o.Project)
+	if err := d.reach(ctx); err != nil {
+		return err
+	}
 	if len(o.Servers) > 0 {
 		d.closeForwards(ns, o.Servers)
 		var errs []error

@@ -27,6 +27,9 @@ func (d *Driver) Up(ctx context.Context, p *plan.Plan, o engine.UpOptions) (*end
 	if err := d.Check(p); err != nil {
 		return nil, err
 	}
+	if err := d.reach(ctx); err != nil {
+		return nil, err
+	}
 	return engine.BringUp(ctx, d, p, o)
 }
 
