@@ -3,9 +3,9 @@ package kubernetes
 import (
 	"context"
 	"errors"
-	"strings"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
