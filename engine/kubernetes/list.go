@@ -60,7 +60,7 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 			return nil, fmt.Errorf("list pods of %s: %w", ns.Name, err)
 		}
 		for i := range pods.Items {
-			out = append(out, d.server(ns.Name, &pods.Items[i]))
+			out = append(out, d.server(ctx, ns.Name, &pods.Items[i]))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -75,7 +75,7 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 // server is one pod as the core sees it. A running pod outside the
 // cluster gets this process's forwards (opened now, when not yet), so
 // that its endpoints answer for as long as this process runs.
-func (d *Driver) server(ns string, pod *corev1.Pod) engine.Server {
+func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod) engine.Server {
 	a := pod.Annotations
 	state, running := podStateWord(pod)
 	s := engine.Server{
@@ -92,7 +92,7 @@ func (d *Driver) server(ns string, pod *corev1.Pod) engine.Server {
 		fwd, _ = d.forwardPod(ns, pod.Name, bindings)
 	}
 	serviceIP := ""
-	cctx, cancel := callCtx(context.Background())
+	cctx, cancel := callCtx(ctx)
 	if svc, err := d.cs.CoreV1().Services(ns).Get(cctx, serviceName(s.Server), metav1.GetOptions{}); err == nil && svc.Spec.ClusterIP != corev1.ClusterIPNone {
 		serviceIP = svc.Spec.ClusterIP
 	}
