@@ -456,3 +456,31 @@ func TestNamespaceNames(t *testing.T) {
 		t.Errorf("serviceName(1web) = %q", s)
 	}
 }
+
+func TestLogsAndReset(t *testing.T) {
+	cs := fakeCluster(t)
+	d := newDriver(t, cs, newEchoDialer(t), "")
+	p := newPlan(t, `
+servers:
+  web:
+    image: example/web:1
+    ports: [8080]
+    reset: restart
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := d.Up(ctx, p, upOptions(t)); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := d.Logs(ctx, "kt", "web", engine.LogOptions{Tail: 5, Stdout: &out}); err != nil || out.String() == "" {
+		t.Errorf("Logs() = %v with %q, want the pod's output (the fake's)", err, out.String())
+	}
+	err := d.Reset(ctx, "kt", engine.ResetOptions{Token: "x"})
+	if !errors.Is(err, engine.ErrUnsupported) || !strings.Contains(err.Error(), "restart") {
+		t.Errorf("Reset() of a reset: restart image server = %v, want it refused as unsupported", err)
+	}
+	if _, err := d.Exec(ctx, "kt", "web", []string{"true"}, nil, nil); !errors.Is(err, engine.ErrUnsupported) {
+		t.Errorf("Exec() without a cluster configuration = %v, want unsupported", err)
+	}
+}

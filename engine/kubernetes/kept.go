@@ -32,5 +32,8 @@ func (d *Driver) Keep(ctx context.Context, p *plan.Plan) error {
 	if _, err := d.cs.CoreV1().Namespaces().Patch(cctx, ns, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("mark project %s as left up: %w", p.Project, err)
 	}
+	if !d.inCluster {
+		d.log.Warn("the project's servers stay up, but their forwarded 127.0.0.1 endpoints end with this process; from outside the cluster use `testbed run` or the library, or run testbed in the cluster (" + EnvInCluster + "=1)")
+	}
 	return nil
 }
