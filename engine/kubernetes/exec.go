@@ -7,6 +7,7 @@ import (
 	"io"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
@@ -57,7 +58,8 @@ func (d *Driver) podLogs(ctx context.Context, ns, pod string, n int) ([]byte, er
 }
 
 // Exec implements engine.Driver: argv runs in the server's container
-// (no shell), through the API server's exec; its exit status is returned.
+// (no shell), through the API server's exec (WebSockets, else SPDY); its
+// exit status is returned.
 func (d *Driver) Exec(ctx context.Context, project, server string, argv []string, stdout, stderr io.Writer) (int, error) {
 	if err := d.reach(ctx); err != nil {
 		return -1, err
@@ -74,7 +76,19 @@ func (d *Driver) execIn(ctx context.Context, ns, pod string, argv []string, stdo
 	}
 	req := d.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(ns).Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{Container: "server", Command: argv, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	ex, err := remotecommand.NewSPDYExecutor(d.cfg, "POST", req.URL())
+	// WebSockets first, SPDY where the API server does not upgrade to
+	// them (before 1.30), as kubectl does.
+	spdyEx, err := remotecommand.NewSPDYExecutor(d.cfg, "POST", req.URL())
+	if err != nil {
+		return -1, fmt.Errorf("exec in pod %s: %w", pod, err)
+	}
+	wsEx, err := remotecommand.NewWebSocketExecutor(d.cfg, "GET", req.URL().String())
+	if err != nil {
+		return -1, fmt.Errorf("exec in pod %s: %w", pod, err)
+	}
+	ex, err := remotecommand.NewFallbackExecutor(wsEx, spdyEx, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
 	if err != nil {
 		return -1, fmt.Errorf("exec in pod %s: %w", pod, err)
 	}
