@@ -69,7 +69,9 @@ func WithSpecFile(path string) Option {
 }
 
 // WithDriver chooses "auto" (the default: docker when an engine answers,
-// else local), "docker" or "local".
+// else local), "docker", "local" or "kubernetes" (the cluster of the
+// kubeconfig or the pod's service account; only in a build with the
+// kubernetes tag: go test -tags kubernetes).
 func WithDriver(name string) Option {
 	return func(c *config) { c.driver = name }
 }

@@ -66,7 +66,7 @@ func start(ctx context.Context, c *config, name string) (_ *Bed, err error) {
 	}
 	c.logf = redactLogf(c.logf, s)
 	core, err := project.Open(ctx, project.Options{
-		Driver: c.driver, Version: Version, Publish: c.publish,
+		Driver: c.driver, Version: Version, Publish: c.publish, Drivers: extraDrivers(),
 		Notef: func(format string, args ...any) { c.logf("testbed: "+format, args...) },
 	})
 	if err != nil {

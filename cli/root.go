@@ -16,6 +16,7 @@ import (
 
 	"github.com/testbed-dev/testbed/internal/printable"
 	"github.com/testbed-dev/testbed/internal/redact"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // Version is testbed's version, set at build time with -ldflags "-X".
@@ -49,6 +50,8 @@ type app struct {
 	io  IO
 	g   globals
 	log *slog.Logger
+	// drivers are the drivers beyond docker and local (Main's).
+	drivers []project.Opener
 	// started: cobra found a command and parsed its flags and arguments
 	// (the persistent pre-run ran); an error before that is a usage error.
 	started bool
@@ -58,8 +61,11 @@ type app struct {
 }
 
 // Main runs the CLI with args and returns the exit status.
-func Main(ctx context.Context, args []string, stdio IO) int {
-	a := &app{io: stdio}
+// Drivers are drivers added to --driver beyond docker and local (the
+// kubernetes driver, which cmd/testbed adds when built with the
+// kubernetes tag).
+func Main(ctx context.Context, args []string, stdio IO, drivers ...project.Opener) int {
+	a := &app{io: stdio, drivers: drivers}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdio.In)
@@ -114,7 +120,7 @@ built-in kind (see 'testbed servers').`,
 	f := root.PersistentFlags()
 	f.StringVarP(&a.g.file, "file", "f", "", "spec file or directory (default ./testbed.yaml, then ./testbed.yml, then ./testbed.json, else the built-in default testbed)")
 	f.StringVarP(&a.g.project, "project", "p", "", "project name (env TESTBED_PROJECT; default from the spec's name or the directory)")
-	f.StringVar(&a.g.driver, "driver", "", "auto|docker|local (env TESTBED_DRIVER; auto = docker when an engine answers, else local)")
+	f.StringVar(&a.g.driver, "driver", "", a.driverUsage())
 	f.StringVar(&a.g.progress, "progress", "auto", "progress output: auto|tty|plain|json|quiet")
 	f.StringVar(&a.g.logLevel, "log-level", "warn", "log level: debug|info|warn|error")
 	f.BoolVarP(&a.g.verbose, "verbose", "v", false, "after a failed up, also print each server's error in full, in the engine's words")
@@ -142,10 +148,8 @@ func (a *app) setup() error {
 	if a.g.driver == "" {
 		a.g.driver = "auto"
 	}
-	switch a.g.driver {
-	case "auto", "docker", "local":
-	default:
-		return usagef("--driver %q: want auto, docker or local", a.g.driver)
+	if !a.knownDriver(a.g.driver) {
+		return usagef("--driver %q: want %s", a.g.driver, project.DriverNames(a.drivers))
 	}
 	switch a.g.progress {
 	case "auto", "tty", "plain", "json", "quiet":
@@ -203,4 +207,27 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// knownDriver reports whether --driver may name d.
+func (a *app) knownDriver(d string) bool {
+	switch d {
+	case "auto", "docker", "local":
+		return true
+	}
+	for _, o := range a.drivers {
+		if o.Name == d {
+			return true
+		}
+	}
+	return false
+}
+
+// driverUsage is the --driver flag's help.
+func (a *app) driverUsage() string {
+	names := "auto|docker|local"
+	for _, o := range a.drivers {
+		names += "|" + o.Name
+	}
+	return names + " (env TESTBED_DRIVER; auto = docker when an engine answers, else local)"
 }

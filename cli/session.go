@@ -31,7 +31,7 @@ func (a *app) load(ctx context.Context, servers []string) (*project.Spec, error)
 func (a *app) options() project.Options {
 	return project.Options{
 		Driver: a.g.driver, StateDir: a.g.stateDir, Logger: a.log, Notef: a.note,
-		Version: Version, LogLevel: a.g.logLevel,
+		Version: Version, LogLevel: a.g.logLevel, Drivers: a.drivers,
 	}
 }
 

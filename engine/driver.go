@@ -84,6 +84,13 @@ type ResetOptions struct {
 	Servers []Server
 }
 
+// Checker is a driver that can refuse a plan it cannot run (a build on a
+// cluster) before anything is asked of its engine: the core calls Check
+// right after planning, before it looks at what is up.
+type Checker interface {
+	Check(p *plan.Plan) error
+}
+
 // UpOptions tune Driver.Up.
 type UpOptions struct {
 	// Running are servers that are up and ready already: not started, and

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,12 @@ const Module = "github.com/testbed-dev/testbed"
 
 // BinaryEnv names a prebuilt static testbed binary to put in the built-in image.
 const BinaryEnv = "TESTBED_SERVER_BINARY"
+
+// KubernetesTag is the build tag that adds the Kubernetes driver (and
+// client-go, which doubles the binary) to the testbed command. The server
+// binary in the built-in image is built without it, and a running binary
+// built with it is not put in the image.
+const KubernetesTag = "kubernetes"
 
 // BuiltinName is the repository of the built-in server image.
 const BuiltinName = "builtin"
@@ -41,7 +48,8 @@ type BinaryOptions struct {
 // ServerBinary returns the path of a static Linux testbed binary for the
 // built-in image, for o.Arch. In order: $TESTBED_SERVER_BINARY; the running
 // executable when it is testbed's own command built static for that
-// architecture; else one built with the Go toolchain from testbed's module
+// architecture without the [KubernetesTag] (client-go has no business in
+// the image); else one built with the Go toolchain from testbed's module
 // source (found with `go list -m`), cross-compiled when the architecture
 // differs, cached under a hash of that source so it is built once per
 // change.
@@ -57,7 +65,7 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 	}
 	self, err := os.Executable()
 	var selfErr error
-	if err == nil && isTestbedCommand() && runtime.GOOS == "linux" {
+	if err == nil && isServerBuild() && runtime.GOOS == "linux" {
 		if selfErr = checkBinary(self, o.Arch); selfErr == nil {
 			return self, nil
 		}
@@ -69,9 +77,19 @@ func ServerBinary(ctx context.Context, o BinaryOptions) (string, error) {
 	return p, err
 }
 
-func isTestbedCommand() bool {
+// isServerBuild reports whether this process is testbed's command built
+// without the KubernetesTag.
+func isServerBuild() bool {
 	bi, ok := debug.ReadBuildInfo()
-	return ok && bi.Path == Module+"/cmd/testbed"
+	if !ok || bi.Path != Module+"/cmd/testbed" {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), KubernetesTag) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkBinary accepts a Linux ELF executable for arch with no dynamic

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/testbed-dev/testbed/endpoints"
@@ -44,6 +46,20 @@ type Options struct {
 	// Prefer is the driver a project is known to be up with (its
 	// endpoints cache says so), tried first by auto.
 	Prefer string
+	// Drivers are drivers a front end adds to the registry: selected by
+	// name only, never by auto. The kubernetes driver comes this way, so
+	// that the server binary, which has no front end that adds it, does
+	// not carry client-go.
+	Drivers []Opener
+}
+
+// Opener is a driver a front end adds to the registry ([Options.Drivers]).
+type Opener struct {
+	Name string
+	// Container: the driver runs servers in containers (plans publish
+	// data ports).
+	Container bool
+	Open      func(ctx context.Context, o Options) (engine.Driver, error)
 }
 
 // Core is a testbed core on one driver.
@@ -80,6 +96,36 @@ var drivers = []opener{
 	}},
 }
 
+// registry is the built-in drivers and the front end's.
+func registry(o Options) []opener {
+	out := append([]opener(nil), drivers...)
+	for _, d := range o.Drivers {
+		out = append(out, opener{name: d.Name, container: d.Container, open: d.Open})
+	}
+	return out
+}
+
+// DriverNames says which driver names are valid: "auto, docker or local",
+// with the extra drivers' names before "or".
+func DriverNames(extra []Opener) string {
+	names := []string{"auto"}
+	for _, d := range drivers {
+		names = append(names, d.name)
+	}
+	for _, d := range extra {
+		names = append(names, d.Name)
+	}
+	out := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if !slices.ContainsFunc(extra, func(d Opener) bool { return d.Name == KubernetesDriver }) {
+		out += " (" + KubernetesDriver + " is in a build with -tags " + KubernetesDriver + " only)"
+	}
+	return out
+}
+
+// KubernetesDriver is the name of the driver that a build with the
+// kubernetes tag adds (engine/kubernetes/register).
+const KubernetesDriver = "kubernetes"
+
 // errUnavailable is what an opener returns when its driver is not there,
 // so that auto tries the next one.
 func errUnavailable(err error) bool { return errors.Is(err, docker.ErrUnavailable) }
@@ -97,7 +143,7 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 		name = "auto"
 	}
 	if name != "auto" {
-		for _, d := range drivers {
+		for _, d := range registry(o) {
 			if d.name == name {
 				drv, err := d.open(ctx, o)
 				if err != nil {
@@ -106,7 +152,7 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 				return &Core{drv: drv, container: d.container, o: o}, nil
 			}
 		}
-		return nil, usagef("driver %q: want auto, docker or local", name)
+		return nil, usagef("driver %q: want %s", name, DriverNames(o.Drivers))
 	}
 	order := drivers
 	if o.Prefer == "local" {

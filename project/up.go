@@ -105,6 +105,11 @@ func (c *Core) Up(ctx context.Context, s *Spec, o UpOptions) (r *Running, err er
 	if err != nil {
 		return nil, err
 	}
+	if ch, ok := c.drv.(engine.Checker); ok {
+		if err := ch.Check(p); err != nil {
+			return nil, err
+		}
+	}
 	dir := o.Dir
 	if dir == "" {
 		if dir, err = c.StateDir(s.Project); err != nil {

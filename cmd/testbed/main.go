@@ -12,7 +12,7 @@ import (
 
 func main() {
 	ctx, stop := cli.SignalContext(context.Background(), os.Stderr)
-	code := cli.Main(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := cli.Main(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, drivers()...)
 	stop()
 	os.Exit(code)
 }
