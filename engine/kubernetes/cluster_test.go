@@ -90,11 +90,13 @@ servers:
     image: %[1]s
     command: [serve, http, --port, "80/tcp=8080", --port, "443/tcp=8443"]
     ports: [8080]
+    tmpfs: [/tmp]  # the image is FROM scratch; serve makes a throwaway CA there
     ready: {http: {port: 8080, path: /status/200, status: 200}}
   echo:
     image: %[1]s
     command: [serve, echo, --port, "7/tcp=7007", --port, "7/udp=7007", --port, "9/tcp=7009", --port, "9/udp=7009", --port, "13/tcp=7013", --port, "13/udp=7013", --port, "19/tcp=7019"]
     ports: [7007]
+    tmpfs: [/tmp]
     depends_on: [web]
 `, image)
 	if err := os.WriteFile(filepath.Join(dir, "testbed.yaml"), []byte(spec), 0o644); err != nil {

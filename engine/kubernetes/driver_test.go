@@ -367,6 +367,7 @@ func TestRemoveDeletesNamespace(t *testing.T) {
 }
 
 func TestHostileInputRefusedBeforeAnyCall(t *testing.T) {
+	t.Setenv(EnvImage, "") // "builtin without image" must not find one in the environment
 	for _, tc := range []struct {
 		name, yaml, image, want string
 	}{

@@ -84,6 +84,7 @@ func TestReapDeadOwner(t *testing.T) {
 // the plan before it looks at what is up, so a spec this driver cannot
 // run costs no API call at all.
 func TestCoreRefusesBeforeAnyCall(t *testing.T) {
+	t.Setenv(EnvImage, "") // the refusal is of built-in servers without an image
 	cs := fakeCluster(t)
 	d := newDriver(t, cs, newEchoDialer(t), "")
 	ctx := context.Background()
