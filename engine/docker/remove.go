@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -121,11 +122,36 @@ func (d *Driver) removeNetworks(ctx context.Context, filter client.Filters) erro
 	}
 	var errs []error
 	for _, n := range list.Items {
-		if _, err := d.cli.NetworkRemove(cctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
+		if err := d.removeNetwork(cctx, n.ID); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// NetworkDetachWait bounds how long removeNetwork waits for the engine to
+// let go of the endpoints of containers it is still removing.
+const NetworkDetachWait = 10 * time.Second
+
+// removeNetwork removes a network, waiting (bounded) while the engine
+// still holds endpoints of removed containers: a removal that an earlier,
+// killed run asked for goes on in the engine after its client is gone, and
+// its container leaves the list before it leaves the network.
+func (d *Driver) removeNetwork(ctx context.Context, id string) error {
+	deadline := time.Now().Add(NetworkDetachWait)
+	wait := 50 * time.Millisecond
+	for {
+		_, err := d.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{})
+		if err == nil || !strings.Contains(err.Error(), "active endpoints") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // removeImages removes the images the project's containers ran and those
