@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/testbed-dev/testbed/engine/docker"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // forwardCommand is the hidden command a kept docker project's `up` starts:
@@ -23,12 +23,7 @@ func (a *app) forwardCommand() *cobra.Command {
 			signal.Ignore(syscall.SIGHUP) // no terminal: a hang-up is not for it
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			d, err := docker.New(ctx, docker.Options{Logger: a.log})
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			return d.ServeForwards(ctx, args[0], cmd.OutOrStdout())
+			return project.ServeForwards(ctx, args[0], a.log, cmd.OutOrStdout())
 		},
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -282,6 +283,19 @@ func lockWaitingForReap(ctx context.Context, path, role string) (*owner.Lock, er
 // returns the engine's architecture ("" when unknown).
 func Doctor(ctx context.Context, say func(ok bool, format string, args ...any)) string {
 	return docker.Doctor(ctx, say)
+}
+
+// ServeForwards is a kept docker project's background forwarder (the
+// hidden `testbed forward` command): it forwards the project's host ports
+// to its containers until they are gone or ctx ends, and writes the
+// ready line to ready once it listens.
+func ServeForwards(ctx context.Context, project string, log *slog.Logger, ready io.Writer) error {
+	d, err := docker.New(ctx, docker.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.ServeForwards(ctx, project, ready)
 }
 
 // Supervise is the local driver's supervisor process (the hidden
