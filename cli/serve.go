@@ -199,15 +199,7 @@ func runControlled(ctx context.Context, kind *catalog.Kind, env catalog.Env, ctl
 	resets := make(chan chan<- error)
 	ctlDone := make(chan error, 1)
 	go func() {
-		ctlDone <- control.Serve(ctx, ctl, token, func(rctx context.Context) error {
-			began := time.Now()
-			if err := catalog.Reset(rctx, resets); err != nil {
-				log.Error("reset failed", "err", err)
-				return err
-			}
-			log.Info("reset to the seeded state", "took", time.Since(began).Round(time.Microsecond))
-			return nil
-		})
+		ctlDone <- control.Serve(ctx, ctl, token, func(rctx context.Context) error { return catalog.Reset(rctx, resets) }, log)
 	}()
 	err := kind.RunResettable(ctx, env, resets)
 	cancel()

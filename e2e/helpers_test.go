@@ -66,8 +66,14 @@ func (b *bed) run(args ...string) result {
 
 func (b *bed) runCtx(ctx context.Context, args ...string) result {
 	b.t.Helper()
+	return b.main(ctx, append([]string{"-p", b.project}, args...))
+}
+
+// main runs the CLI in-process with the bed's state dir and plain
+// progress, bounded to 5 minutes.
+func (b *bed) main(ctx context.Context, args []string) result {
 	var out, errb bytes.Buffer
-	full := append([]string{"-p", b.project, "--state-dir", b.state, "--progress", "plain"}, args...)
+	full := append([]string{"--state-dir", b.state, "--progress", "plain"}, args...)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	code := cli.Main(ctx, full, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb})
@@ -78,12 +84,7 @@ func (b *bed) runCtx(ctx context.Context, args ...string) result {
 // -p: the command names the project.
 func (b *bed) runNoProject(args ...string) result {
 	b.t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	full := append([]string{"--state-dir", b.state, "--progress", "plain"}, args...)
-	code := cli.Main(ctx, full, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return result{code: code, out: out.String(), err: errb.String()}
+	return b.main(context.Background(), args)
 }
 
 // write puts a file in the bed's directory and returns its path.

@@ -29,49 +29,19 @@ import (
 // default, is the project core's: it removes and starts the container as
 // it does a changed one; none is left alone).
 func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOptions) error {
-	list, err := d.resetList(ctx, project, o.Servers)
-	if err != nil {
+	var mu sync.Mutex
+	restarted := false
+	err := engine.ResetEach(ctx, project, o, d.Servers, func(ctx context.Context, s engine.Server, policy string) error {
+		if policy == plan.ResetControl {
+			return d.resetBuiltin(ctx, s, o.Token)
+		}
+		moved, err := d.restart(ctx, s, o)
+		mu.Lock()
+		restarted = restarted || moved
+		mu.Unlock()
 		return err
-	}
-	if len(list) == 0 {
-		return fmt.Errorf("project %s has no servers", project)
-	}
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		errs      []error
-		restarted bool
-	)
-	for _, c := range list {
-		if c.State != "running" {
-			errs = append(errs, fmt.Errorf("server %s is %s, not running", c.Server, c.State))
-			continue
-		}
-		policy := c.Labels[plan.LabelReset]
-		if policy == spec.ResetNone || policy == spec.ResetRecreate {
-			continue // recreate: the project core made it anew already
-		}
-		wg.Go(func() {
-			var err error
-			switch policy {
-			case plan.ResetControl:
-				err = d.resetBuiltin(ctx, c, o.Token)
-			default:
-				var moved bool
-				moved, err = d.restart(ctx, c, o)
-				mu.Lock()
-				restarted = restarted || moved
-				mu.Unlock()
-			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("server %s: %w", c.Server, err))
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if restarted && d.forwarderHeld(project) {
@@ -82,38 +52,21 @@ func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOption
 	return nil
 }
 
-// resetList is the project's containers: those the caller listed (as
-// engine.Servers) or, without them, the engine's list.
-func (d *Driver) resetList(ctx context.Context, project string, given []engine.Server) ([]Container, error) {
-	if given == nil {
-		return d.List(ctx, project)
-	}
-	out := make([]Container, 0, len(given))
-	for _, s := range given {
-		c := Container{ID: s.Name, Name: s.Name, Project: s.Project, Server: s.Server, State: s.State, Status: s.Status, Labels: s.Labels, Created: s.Created}
-		if s.Endpoint != nil {
-			c.Addrs = s.Endpoint.Addresses
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
 // resetBuiltin resets a built-in server through its control channel.
-func (d *Driver) resetBuiltin(ctx context.Context, c Container, token string) error {
+func (d *Driver) resetBuiltin(ctx context.Context, s engine.Server, token string) error {
 	if token == "" {
 		return errors.New("no control token (the project's CA is missing)")
 	}
 	// Forwarded ports mean the container's address is reachable from
 	// here (that is when testbed forwards), and saying so spares the
 	// engine's Info call, which costs more than the whole reset.
-	direct := c.Labels[LabelForward] != "" || d.isDirect()
-	if direct && len(c.Addrs) > 0 {
-		addr := net.JoinHostPort(c.Addrs[0], strconv.Itoa(control.Port))
+	direct := s.Labels[LabelForward] != "" || d.isDirect()
+	if addrs := addresses(s); direct && len(addrs) > 0 {
+		addr := net.JoinHostPort(addrs[0], strconv.Itoa(control.Port))
 		return control.Reset(ctx, d.controlClient(), addr, token)
 	}
 	var out bytes.Buffer
-	code, err := d.execIn(ctx, c.ID, []string{"/testbed", "control-reset"}, &out, &out)
+	code, err := d.execIn(ctx, s.Name, []string{"/testbed", "control-reset"}, &out, &out)
 	if err != nil {
 		return fmt.Errorf("reset by exec: %w", err)
 	}
@@ -132,11 +85,11 @@ func (d *Driver) controlClient() *http.Client {
 
 // restart restarts an image or build server and waits until it passes its
 // readiness probe again; moved says whether its address changed.
-func (d *Driver) restart(ctx context.Context, c Container, o engine.ResetOptions) (moved bool, err error) {
+func (d *Driver) restart(ctx context.Context, s engine.Server, o engine.ResetOptions) (moved bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout+10*time.Second)
 	defer cancel()
 	grace := 5
-	if _, err := d.cli.ContainerRestart(cctx, c.ID, client.ContainerRestartOptions{Timeout: &grace}); err != nil {
+	if _, err := d.cli.ContainerRestart(cctx, s.Name, client.ContainerRestartOptions{Timeout: &grace}); err != nil {
 		return false, fmt.Errorf("restart: %w", err)
 	}
 	timeout := o.Timeout
@@ -149,16 +102,14 @@ func (d *Driver) restart(ctx context.Context, c Container, o engine.ResetOptions
 	defer tick.Stop()
 	why := ""
 	for {
-		now, err := d.List(wctx, c.Project)
+		now, err := d.Servers(wctx, s.Project)
 		if err == nil {
-			i := slices.IndexFunc(now, func(n Container) bool { return n.ID == c.ID })
+			i := slices.IndexFunc(now, func(n engine.Server) bool { return n.Name == s.Name })
 			if i < 0 {
 				return false, errors.New("the container is gone after its restart")
 			}
-			n := now[i]
-			moved = !slices.Equal(n.Addrs, c.Addrs)
-			s := engine.Server{Project: n.Project, Server: n.Server, Name: n.Name, State: n.State, Status: n.Status, Labels: n.Labels, Running: n.State == "running"}
-			ok, reason := d.Ready(wctx, s, o.Roots)
+			moved = !slices.Equal(addresses(now[i]), addresses(s))
+			ok, reason := d.Ready(wctx, now[i], o.Roots)
 			if ok {
 				return moved, nil
 			}
@@ -170,6 +121,14 @@ func (d *Driver) restart(ctx context.Context, c Container, o engine.ResetOptions
 		case <-tick.C:
 		}
 	}
+}
+
+// addresses are a listed server's network addresses.
+func addresses(s engine.Server) []string {
+	if s.Endpoint == nil {
+		return nil
+	}
+	return s.Endpoint.Addresses
 }
 
 // forwarderHeld reports whether a background forwarder holds the project's

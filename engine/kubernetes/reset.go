@@ -10,12 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/testbed-dev/testbed/engine"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/control"
-	"github.com/testbed-dev/testbed/spec"
 )
 
 // Reset implements engine.Resetter: every built-in server of a running
@@ -26,41 +24,12 @@ import (
 // the project core's: it removes and starts the pod anew); reset: none is
 // left alone.
 func (d *Driver) Reset(ctx context.Context, project string, o engine.ResetOptions) error {
-	list, err := d.Servers(ctx, project)
-	if err != nil {
-		return err
-	}
-	if len(list) == 0 {
-		return fmt.Errorf("project %s has no servers", project)
-	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, s := range list {
-		if !s.Running {
-			errs = append(errs, fmt.Errorf("server %s is %s, not running", s.Server, s.State))
-			continue
+	return engine.ResetEach(ctx, project, o, d.Servers, func(ctx context.Context, s engine.Server, policy string) error {
+		if policy != plan.ResetControl {
+			return fmt.Errorf("reset: %s: %w (use recreate or none)", policy, engine.ErrUnsupported)
 		}
-		switch s.Labels[plan.LabelReset] {
-		case spec.ResetNone, spec.ResetRecreate:
-			continue
-		case plan.ResetControl:
-		default:
-			errs = append(errs, fmt.Errorf("server %s: reset: %s: %w (use recreate or none)", s.Server, s.Labels[plan.LabelReset], engine.ErrUnsupported))
-			continue
-		}
-		wg.Go(func() {
-			if err := d.resetBuiltin(ctx, s, o.Token); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("server %s: %w", s.Server, err))
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+		return d.resetBuiltin(ctx, s, o.Token)
+	})
 }
 
 // resetBuiltin posts the reset to a built-in server's control channel.

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -51,9 +52,22 @@ func Handler(token string, reset func(ctx context.Context) error) http.Handler {
 	return mux
 }
 
-// Serve serves Handler on l until ctx ends.
-func Serve(ctx context.Context, l net.Listener, token string, reset func(ctx context.Context) error) error {
-	srv := &http.Server{Handler: Handler(token, reset), ReadHeaderTimeout: 10 * time.Second}
+// Serve serves Handler on l until ctx ends, logging each reset (how long
+// it took, or why it failed) to log when it is not nil.
+func Serve(ctx context.Context, l net.Listener, token string, reset func(ctx context.Context) error, log *slog.Logger) error {
+	logged := func(rctx context.Context) error {
+		began := time.Now()
+		err := reset(rctx)
+		switch {
+		case log == nil:
+		case err != nil:
+			log.Error("reset failed", "err", err)
+		default:
+			log.Info("reset to the seeded state", "took", time.Since(began).Round(time.Microsecond))
+		}
+		return err
+	}
+	srv := &http.Server{Handler: Handler(token, logged), ReadHeaderTimeout: 10 * time.Second}
 	stop := context.AfterFunc(ctx, func() { srv.Close() })
 	defer stop()
 	err := srv.Serve(l)

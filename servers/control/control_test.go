@@ -25,7 +25,7 @@ func TestResetNeedsTheToken(t *testing.T) {
 			}
 			resets.Add(1)
 			return nil
-		})
+		}, nil)
 	}()
 	defer func() {
 		cancel()

@@ -130,15 +130,7 @@ func Serve(ctx context.Context, o Options) (err error) {
 	}
 	ctlCtx, ctlStop := context.WithCancel(ctx)
 	defer ctlStop()
-	go control.Serve(ctlCtx, ctl, engine.ControlToken(ca), func(rctx context.Context) error {
-		began := time.Now()
-		if err := eng.Reset(rctx, p.Project); err != nil {
-			log.Error("reset failed", "err", err)
-			return err
-		}
-		log.Info("reset to the seeded state", "took", time.Since(began).Round(time.Microsecond))
-		return nil
-	})
+	go control.Serve(ctlCtx, ctl, engine.ControlToken(ca), func(rctx context.Context) error { return eng.Reset(rctx, p.Project) }, log)
 	rec.Control = ctl.Addr().String()
 	rec.State = StateReady
 	if err := WriteRecord(o.Dir, rec); err != nil {
