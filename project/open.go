@@ -285,17 +285,31 @@ func Doctor(ctx context.Context, say func(ok bool, format string, args ...any)) 
 	return docker.Doctor(ctx, say)
 }
 
-// ServeForwards is a kept docker project's background forwarder (the
-// hidden `testbed forward` command): it forwards the project's host ports
-// to its containers until they are gone or ctx ends, and writes the
-// ready line to ready once it listens.
-func ServeForwards(ctx context.Context, project string, log *slog.Logger, ready io.Writer) error {
-	d, err := docker.New(ctx, docker.Options{Logger: log})
+// forwardServer is a driver that runs a kept project's background
+// forwarder (docker without published ports, kubernetes outside the
+// cluster).
+type forwardServer interface {
+	ServeForwards(ctx context.Context, project string, ready io.Writer) error
+}
+
+// ServeForwards is a kept project's background forwarder (the hidden
+// `testbed forward` command), on the driver o names (docker when none):
+// it forwards the project's host ports to its servers until they are gone
+// or ctx ends, and writes the ready line to ready once it listens.
+func ServeForwards(ctx context.Context, o Options, project string, ready io.Writer) error {
+	if o.Driver == "" || o.Driver == "auto" {
+		o.Driver = "docker"
+	}
+	c, err := Open(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.ServeForwards(ctx, project, ready)
+	defer c.Close()
+	fs, ok := c.drv.(forwardServer)
+	if !ok {
+		return fmt.Errorf("the %s driver has no background forwarder", c.Driver())
+	}
+	return fs.ServeForwards(ctx, project, ready)
 }
 
 // Supervise is the local driver's supervisor process (the hidden

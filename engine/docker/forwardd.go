@@ -1,52 +1,33 @@
 package docker
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 
-	"github.com/testbed-dev/testbed/engine/local/supervisor"
 	"github.com/testbed-dev/testbed/forward"
+	"github.com/testbed-dev/testbed/forward/background"
 )
 
 // The background forwarder of a kept project (`testbed up` exits; its
-// ports must not): a detached `testbed forward PROJECT` that listens on the
-// host ports recorded in the containers' LabelForward and forwards to the
-// containers, until the project's containers are gone. Its pid is in
-// forwardDir/<project>.pid, its output in <project>.log.
+// ports must not): a detached `testbed forward PROJECT` (package
+// background) that listens on the host ports recorded in the containers'
+// LabelForward and forwards to the containers, until the project's
+// containers are gone.
 
 // ForwardReady is the line the background forwarder prints when it listens.
-const ForwardReady = "forwarding"
+const ForwardReady = background.Ready
 
 // forwardDir is where background forwarders keep their pid and log.
-func (d *Driver) forwardDir() (string, error) {
-	base := d.opts.CacheDir
-	if base == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("forwarder directory: %w", err)
-		}
-		base = filepath.Join(c, "testbed")
-	}
-	dir := filepath.Join(base, "forward")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("forwarder directory: %w", err)
-	}
-	return dir, nil
-}
+func (d *Driver) forwardDir() (string, error) { return background.Dir(d.opts.CacheDir) }
 
 // ServeForwards is the background forwarder of project: it forwards every
 // port its containers record in LabelForward, prints ForwardReady to ready,
@@ -119,94 +100,18 @@ func (d *Driver) handOver(ctx context.Context, project string) error {
 	if err != nil {
 		return err
 	}
-	if !d.fwd.any(project) && forwarderAlive(dir, project) {
+	if !d.fwd.any(project) && background.Alive(dir, project) {
 		return nil // an up that started nothing: the forwarder stays, connections too
 	}
-	stopForwarder(dir, project)
+	background.Stop(dir, project)
 	d.fwd.close(project, nil)
-	exe, err := supervisor.Executable(ctx, func(f string, a ...any) { d.log.Info(fmt.Sprintf(f, a...)) })
-	if err != nil {
-		return fmt.Errorf("background forwarder: %w", err)
-	}
-	logPath := filepath.Join(dir, project+".log")
-	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("background forwarder: %w", err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(exe, "forward", project)
-	cmd.Stderr = logf
-	cmd.SysProcAttr = supervisor.Detached()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("background forwarder: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("background forwarder: %w", err)
-	}
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	var got string
-	select {
-	case got = <-line:
-	case <-time.After(30 * time.Second):
-	case <-ctx.Done():
-	}
-	if got != ForwardReady {
-		cmd.Process.Kill()
-		cmd.Wait()
-		tail, _ := os.ReadFile(logPath)
-		return fmt.Errorf("background forwarder of project %s did not start: %s", project, strings.TrimSpace(string(tail)))
-	}
-	if err := os.WriteFile(filepath.Join(dir, project+".pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
-		return fmt.Errorf("background forwarder: %w", err)
-	}
-	// Reap it when it exits while this process lives (a library run).
-	go cmd.Wait()
-	return nil
-}
-
-// forwarderAlive reports whether the project's background forwarder runs.
-func forwarderAlive(dir, project string) bool {
-	raw, err := os.ReadFile(filepath.Join(dir, project+".pid"))
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	return err == nil && isForwarder(pid, project)
-}
-
-// stopForwarder stops a project's background forwarder, if one runs, and
-// waits (bounded) until it is gone.
-func stopForwarder(dir, project string) {
-	pidFile := filepath.Join(dir, project+".pid")
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		return
-	}
-	defer os.Remove(pidFile)
-	defer os.Remove(filepath.Join(dir, project+".log"))
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil || !isForwarder(pid, project) {
-		return
-	}
-	supervisor.SendSignal(pid, syscall.SIGTERM)
-	for range 100 {
-		if !isForwarder(pid, project) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	supervisor.SendSignal(pid, syscall.SIGKILL)
+	return background.Start(ctx, background.StartOptions{Dir: dir, Project: project, Logf: func(f string, a ...any) { d.log.Info(fmt.Sprintf(f, a...)) }})
 }
 
 // stopForwarder stops the project's background forwarder, if any.
 func (d *Driver) stopForwarder(project string) {
 	if dir, err := d.forwardDir(); err == nil {
-		stopForwarder(dir, project)
+		background.Stop(dir, project)
 	}
 }
 
@@ -229,21 +134,4 @@ func (d *Driver) forwarderDown(c Container) string {
 		return ""
 	}
 	return ""
-}
-
-// isForwarder reports whether pid is a live `... forward PROJECT` process
-// (not a pid reused by another program).
-func isForwarder(pid int, project string) bool {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err == nil {
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
-			return false // a zombie: exited
-		}
-	}
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	return len(args) >= 3 && args[len(args)-2] == "forward" && args[len(args)-1] == project
 }

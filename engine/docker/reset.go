@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/engine"
+	"github.com/testbed-dev/testbed/forward/background"
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/control"
 	"github.com/testbed-dev/testbed/spec"
@@ -135,5 +136,5 @@ func addresses(s engine.Server) []string {
 // ports.
 func (d *Driver) forwarderHeld(project string) bool {
 	dir, err := d.forwardDir()
-	return err == nil && forwarderAlive(dir, project)
+	return err == nil && background.Alive(dir, project)
 }
