@@ -167,13 +167,18 @@ func (a streamAddr) String() string  { return string(a) }
 
 var _ io.ReadWriteCloser = (*streamConn)(nil)
 
-// podForward is this process's listeners for one pod's TCP ports.
+// podForward is this process's listeners for one pod's TCP ports (or, with
+// f nil, the ports a background forwarder holds).
 type podForward struct {
 	f     *forward.Forwarder
 	ports map[string]string // "80/tcp" -> "127.0.0.1:41234"
 }
 
-func (pf *podForward) close() { pf.f.Close() }
+func (pf *podForward) close() {
+	if pf.f != nil {
+		pf.f.Close()
+	}
+}
 
 // forwardPod makes (or returns) this process's forwards to a pod: a
 // listener on the binding's host address for every TCP port (a free

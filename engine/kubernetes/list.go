@@ -61,8 +61,9 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 		if err != nil {
 			return nil, fmt.Errorf("list pods of %s: %w", ns.Name, err)
 		}
+		recorded := parseForwards(ns.Annotations[AnnotationForward])
 		for i := range pods.Items {
-			out = append(out, d.server(ctx, ns.Name, &pods.Items[i]))
+			out = append(out, d.server(ctx, ns.Name, &pods.Items[i], recorded))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -75,9 +76,11 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 }
 
 // server is one pod as the core sees it. A running pod outside the
-// cluster gets this process's forwards (opened now, when not yet), so
-// that its endpoints answer for as long as this process runs.
-func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod) engine.Server {
+// cluster has the ports of its project's background forwarder (recorded,
+// the namespace's AnnotationForward) when one runs; else this process's
+// forwards (opened now, when not yet), so that its endpoints answer for as
+// long as this process runs.
+func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod, recorded map[string]map[string]string) engine.Server {
 	a := pod.Annotations
 	state, running := podStateWord(pod)
 	s := engine.Server{
@@ -91,7 +94,9 @@ func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod) engine.
 	bindings := podBindings(pod)
 	var fwd *podForward
 	if running && !d.inCluster && d.dialer != nil {
-		fwd, _ = d.forwardPod(ns, pod.Name, bindings)
+		if fwd = d.forwarded(s.Project, recorded, pod.Name); fwd == nil {
+			fwd, _ = d.forwardPod(ns, pod.Name, bindings)
+		}
 	}
 	serviceIP := ""
 	cctx, cancel := callCtx(ctx)
@@ -206,6 +211,8 @@ func (d *Driver) target(ctx context.Context, s engine.Server) (*instance, error)
 	inst := newInstance(d, ns, name, s.Labels[plan.LabelHostname], bindings)
 	inst.observe(pod)
 	if !d.inCluster && d.dialer != nil {
+		// Through this process's own forwards even when a background
+		// forwarder runs: a probe must not depend on it.
 		pf, err := d.forwardPod(ns, name, bindings)
 		if err != nil {
 			return nil, err

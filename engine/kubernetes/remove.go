@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/testbed-dev/testbed/forward/background"
 	"github.com/testbed-dev/testbed/lifecycle"
 	"github.com/testbed-dev/testbed/plan"
 )
@@ -53,6 +54,9 @@ func (d *Driver) Remove(ctx context.Context, o lifecycle.RemoveOptions) error {
 		case cur.Annotations[plan.LabelOwner] != o.Owner:
 			return d.removeSelected(ctx, ns, projectSelector(o.Project, o.Owner))
 		}
+	}
+	if dir, err := background.Dir(""); err == nil {
+		background.Stop(dir, o.Project) // it would stop by itself once the namespace goes, up to forwardPoll later
 	}
 	return d.deleteNamespace(ctx, ns)
 }
