@@ -11,6 +11,9 @@
 //	    stop and remove every pod sandbox of a CRI runtime (the CNI teardown
 //	    included), as `crictl rmp -fa` would; .ci/k8s down runs it after the
 //	    kubelet has stopped
+//	k8stool registry -addr 127.0.0.1:PORT -dir DIR
+//	    an OCI registry on a loopback address (blobs under DIR), which the
+//	    node pulls from over plain HTTP
 package main
 
 import (
@@ -30,6 +33,8 @@ func main() {
 		err = imageCmd(os.Args[2:])
 	case "cri-clean":
 		err = criCleanCmd(os.Args[2:])
+	case "registry":
+		err = registryCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -40,6 +45,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: k8stool certs|image|cri-clean [flags]")
+	fmt.Fprintln(os.Stderr, "usage: k8stool certs|image|cri-clean|registry [flags]")
 	os.Exit(2)
 }
