@@ -44,8 +44,6 @@ type Options struct {
 	// Keychain finds the registry's credentials; nil is
 	// authn.DefaultKeychain (docker's config.json and credential helpers).
 	Keychain authn.Keychain
-	// Logf reports what the push does; nil is quiet.
-	Logf func(format string, args ...any)
 }
 
 // Result is what was pushed.
@@ -72,7 +70,7 @@ func CheckRepository(repository string) error {
 		return fmt.Errorf("repository %q names no registry (%s, or docker.io/USER/testbed for Docker Hub)", repository, want)
 	}
 	if _, err := name.NewRepository(repository); err != nil {
-		return fmt.Errorf("repository %q: %s: %w", repository, want, err)
+		return fmt.Errorf("repository %q: %w (%s)", repository, err, want)
 	}
 	// The registry library checks the characters only; a registry wants
 	// the distribution spec's path components too.
@@ -130,9 +128,6 @@ func push(ctx context.Context, img *image.BuiltinImage, ref name.Tag, o Options)
 	// A transport of its own, whose idle connections go with the push.
 	tr := remote.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
-	if o.Logf != nil {
-		o.Logf("pushing %s", ref)
-	}
 	if err := remote.Write(ref, v1img,
 		remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain),
 		remote.WithTransport(tr), remote.WithUserAgent("testbed")); err != nil {

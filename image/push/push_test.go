@@ -111,8 +111,7 @@ func TestBuiltinPushAndPullBack(t *testing.T) {
 	}
 	reg := newRegistry(t, "", "")
 	repo := reg.host() + "/testbed"
-	var said []string
-	res, err := push.Builtin(t.Context(), img, push.Options{Repository: repo, Logf: func(f string, a ...any) { said = append(said, f) }})
+	res, err := push.Builtin(t.Context(), img, push.Options{Repository: repo})
 	if err != nil {
 		t.Fatalf("Builtin() = %v", err)
 	}
@@ -122,9 +121,6 @@ func TestBuiltinPushAndPullBack(t *testing.T) {
 	}
 	if !strings.HasPrefix(res.Digest, "sha256:") || res.String() != res.Reference+"@"+res.Digest {
 		t.Errorf("Result = %+v, %q; want a sha256 digest and REF@DIGEST", res, res)
-	}
-	if len(said) == 0 {
-		t.Errorf("Logf was never called")
 	}
 
 	ref, err := name.NewDigest(res.String())
