@@ -232,6 +232,12 @@ func elfArch(f *elf.File) string {
 	return ""
 }
 
+// Arches are the architectures (GOARCH names) the built-in image can be
+// made for: the ones whose binaries testbed recognises.
+func Arches() []string {
+	return []string{"amd64", "arm64", "386", "arm", "ppc64le", "ppc64", "s390x", "riscv64"}
+}
+
 // countWriter counts what passes through.
 type countWriter struct {
 	w io.Writer
