@@ -126,8 +126,12 @@ func push(ctx context.Context, img *image.BuiltinImage, ref name.Tag, o Options)
 		keychain = authn.DefaultKeychain
 	}
 	// A transport of its own, whose idle connections go with the push.
-	tr := remote.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
+	tr := remote.DefaultTransport
+	if ht, ok := tr.(*http.Transport); ok {
+		ht = ht.Clone()
+		defer ht.CloseIdleConnections()
+		tr = ht
+	}
 	if err := remote.Write(ref, v1img,
 		remote.WithContext(ctx), remote.WithAuthFromKeychain(keychain),
 		remote.WithTransport(tr), remote.WithUserAgent("testbed")); err != nil {
