@@ -72,6 +72,12 @@ func (b *BuiltinImage) Hash() string { return b.id }
 // Tag is "testbed/builtin:<hash>".
 func (b *BuiltinImage) Tag() string { return Tag(BuiltinName, b.id) }
 
+// TagIn is the image's name in a registry's repository:
+// "<repository>/builtin:<hash>", with the hash of Tag.
+func (b *BuiltinImage) TagIn(repository string) string {
+	return repository + "/" + BuiltinName + ":" + shortHash(b.id)
+}
+
 // WriteTo writes the image archive, tagged with Tag, to w.
 func (b *BuiltinImage) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: w}
@@ -224,6 +230,12 @@ func elfArch(f *elf.File) string {
 		return "riscv64"
 	}
 	return ""
+}
+
+// Arches are the architectures (GOARCH names) the built-in image can be
+// made for: the ones whose binaries testbed recognises.
+func Arches() []string {
+	return []string{"amd64", "arm64", "386", "arm", "ppc64le", "ppc64", "s390x", "riscv64"}
 }
 
 // countWriter counts what passes through.

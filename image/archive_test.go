@@ -72,6 +72,10 @@ func TestBuiltinImageArchive(t *testing.T) {
 	if id := hex.EncodeToString(sum[:]); m.Config != id+".json" || img.Hash() != id || img.Tag() != Tag(BuiltinName, id) {
 		t.Errorf("config %s, hash %s, tag %s; want all from the config's digest %s", m.Config, img.Hash(), img.Tag(), id)
 	}
+	// In a registry, the same tag under the repository given.
+	if got, want := img.TagIn("127.0.0.1:5000/testbed"), "127.0.0.1:5000/"+img.Tag(); got != want {
+		t.Errorf("TagIn() = %q, want %q", got, want)
+	}
 	var cfg struct {
 		Architecture string
 		OS           string

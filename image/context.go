@@ -458,10 +458,15 @@ func ProjectTag(name, hash, project string) string {
 
 // Tag is the image name testbed gives a built image: testbed/<name>:<hash>.
 func Tag(name, hash string) string {
+	return "testbed/" + name + ":" + shortHash(hash)
+}
+
+// shortHash is the part of a tag made from a hash: its first 16 digits.
+func shortHash(hash string) string {
 	if len(hash) > 16 {
-		hash = hash[:16]
+		return hash[:16]
 	}
-	return "testbed/" + name + ":" + hash
+	return hash
 }
 
 // BaseImages lists the images a Dockerfile starts FROM, leaving out

@@ -18,6 +18,7 @@ import (
 // Phases a server goes through.
 const (
 	PhaseBuild   = "building"
+	PhasePush    = "pushing" // an image to a registry (build --push)
 	PhaseCreate  = "creating"
 	PhaseStart   = "starting"
 	PhaseWait    = "waiting"

@@ -21,6 +21,14 @@ import (
 // LabelImage marks images testbed built ("builtin" or the server's name).
 const LabelImage = "testbed.image"
 
+// BuiltinLabels are the labels of the built-in server image of testbed
+// version. They are part of its config, so of its ID and tag: whatever
+// makes the image elsewhere (a push to a registry) uses them too, to make
+// the image this driver loads.
+func BuiltinLabels(version string) map[string]string {
+	return map[string]string{LabelImage: image.BuiltinName, plan.LabelVersion: version}
+}
+
 // BuildTimeout bounds one image build.
 const BuildTimeout = 30 * time.Minute
 
@@ -183,7 +191,7 @@ func (d *Driver) ensureBuiltin(ctx context.Context, p *plan.Plan, server string,
 	if err != nil {
 		return "", err
 	}
-	img, err := image.NewBuiltinImage(bin, map[string]string{LabelImage: image.BuiltinName, plan.LabelVersion: p.Labels[plan.LabelVersion]})
+	img, err := image.NewBuiltinImage(bin, BuiltinLabels(p.Labels[plan.LabelVersion]))
 	if err != nil {
 		return "", err
 	}
