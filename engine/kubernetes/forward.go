@@ -119,7 +119,13 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 		c.Close()
 		return nil, fmt.Errorf("port-forward to %s/%s:%d: %w", namespace, pod, port, err)
 	}
-	return &streamConn{c: c, data: data, errs: errStream, port: port}, nil
+	sc := &streamConn{c: c, data: data, errs: errStream, port: port}
+	// The error stream must be read: the runtime writes there why it could
+	// not reach the port (connection refused while the server is still
+	// starting), and a stream's data that nobody reads stalls the whole
+	// SPDY connection, every other forward to the pod with it.
+	go sc.drainErrors(namespace + "/" + pod)
+	return sc, nil
 }
 
 // closeAll closes the connections to a project's pods.
@@ -141,9 +147,35 @@ type streamConn struct {
 	data, errs httpstream.Stream
 	port       int
 	once       sync.Once
+
+	mu     sync.Mutex
+	remote error // what the runtime wrote on the error stream
 }
 
-func (s *streamConn) Read(b []byte) (int, error)  { return s.data.Read(b) }
+// drainErrors reads the error stream to its end; a message there ends
+// the connection with it as the error.
+func (s *streamConn) drainErrors(pod string) {
+	msg, _ := io.ReadAll(s.errs)
+	if len(msg) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.remote = fmt.Errorf("port-forward to pod %s port %d: %s", pod, s.port, msg)
+	s.mu.Unlock()
+	s.Close()
+}
+
+func (s *streamConn) Read(b []byte) (int, error) {
+	n, err := s.data.Read(b)
+	if err != nil {
+		s.mu.Lock()
+		if s.remote != nil {
+			err = s.remote
+		}
+		s.mu.Unlock()
+	}
+	return n, err
+}
 func (s *streamConn) Write(b []byte) (int, error) { return s.data.Write(b) }
 func (s *streamConn) CloseWrite() error           { return s.data.Close() }
 func (s *streamConn) Close() error {
