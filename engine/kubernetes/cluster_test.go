@@ -3,8 +3,10 @@
 package kubernetes_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -12,8 +14,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jlaffaye/ftp"
+	"golang.org/x/net/proxy"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,7 +85,8 @@ func noNamespaceAfter(t *testing.T, cs k8s.Interface, project *string) {
 // TestClusterTwoServers brings a two-server image spec up on a real
 // cluster (both servers from the built-in image, run as image servers:
 // no hardening, their own ports) and talks to them through the forwarded
-// endpoints with real clients.
+// endpoints with real clients; a refused forward does not stall the pod's
+// other forwards.
 func TestClusterTwoServers(t *testing.T) {
 	cs, image := cluster(t)
 	dir := t.TempDir()
@@ -95,7 +102,8 @@ servers:
   echo:
     image: %[1]s
     command: [serve, echo, --port, "7/tcp=7007", --port, "7/udp=7007", --port, "9/tcp=7009", --port, "9/udp=7009", --port, "13/tcp=7013", --port, "13/udp=7013", --port, "19/tcp=7019"]
-    ports: [7007]
+    ports: [7007, 7999]  # nothing listens on 7999
+    ready: {tcp: {port: 7007}}
     tmpfs: [/tmp]
     depends_on: [web]
 `, image)
@@ -118,37 +126,234 @@ servers:
 		t.Errorf("GET /status/200 = %d", res.StatusCode)
 	}
 	echoRoundTrip(t, bed.Addr("echo", "7007"))
+	// A port nothing listens on: the runtime refuses each connection (a
+	// message on the port-forward's error stream), and the pod's other
+	// ports go on answering over the same port-forward connection.
+	for range 3 {
+		c, err := net.DialTimeout("tcp", bed.Addr("echo", "7999"), 10*time.Second)
+		if err != nil {
+			continue // refused at once: as good
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); n > 0 || err == nil || os.IsTimeout(err) {
+			t.Errorf("read from the forwarded port nothing listens on = %d, %v; want it closed", n, err)
+		}
+		c.Close()
+	}
+	echoRoundTrip(t, bed.Addr("echo", "7007"))
 }
 
 // TestClusterDefaultTestbed brings the default testbed up on a real
-// cluster and checks its servers through the forwarded endpoints: http
-// and https, echo, and the proxy fetching from the http server by its
-// testbed name (names resolve between pods).
+// cluster and talks to every built-in server through the forwarded
+// endpoints with the same real clients as the docker and local tests:
+// net/http over HTTP/1.1 and HTTP/2 with the project CA, the HTTP proxy
+// and SOCKS5 (x/net/proxy) reaching the http and echo servers by their
+// testbed names (names resolve between pods), an FTP client in passive
+// mode, IMAP over plain and implicit TLS, and echo.
 func TestClusterDefaultTestbed(t *testing.T) {
 	cs, _ := cluster(t)
 	var project string
 	noNamespaceAfter(t, cs, &project)
 	bed := testbed.Start(t, testbed.WithDriver("kubernetes"), testbed.WithTimeout(3*time.Minute))
 	project = bed.Project()
-	for _, u := range []string{"http://" + bed.Addr("http", "80") + "/status/204", "https://" + bed.Addr("http", "443") + "/status/204"} {
-		res, err := bed.HTTPClient().Get(u)
+	for _, name := range []string{"http", "proxy", "socks", "ftp", "imap", "echo"} {
+		s := bed.Manifest().Servers[name]
+		if s == nil {
+			t.Fatalf("manifest has no server %s", name)
+		}
+		for key, a := range s.Ports {
+			if strings.HasSuffix(key, "/tcp") && !strings.HasPrefix(a, "127.0.0.1:") {
+				t.Errorf("%s %s = %q, want a forwarded 127.0.0.1 port", name, key, a)
+			}
+		}
+	}
+	t.Run("http", func(t *testing.T) {
+		if got := get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
+			t.Errorf("GET /files/hello.txt = %q", got)
+		}
+	})
+	t.Run("https over HTTP/2", func(t *testing.T) {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: bed.TLSConfigFor("http"), ForceAttemptHTTP2: true}, Timeout: 30 * time.Second}
+		defer c.CloseIdleConnections()
+		res, err := c.Get("https://" + bed.Addr("http", "443") + "/files/hello.txt")
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != 204 {
-			t.Errorf("GET %s = %d, want 204", u, res.StatusCode)
+		if res.StatusCode != 200 || res.ProtoMajor != 2 {
+			t.Errorf("GET over TLS = %s %s, want 200 over HTTP/2", res.Proto, res.Status)
 		}
+	})
+	t.Run("proxy by name", func(t *testing.T) {
+		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: bed.Addr("proxy", "3128")}), TLSClientConfig: bed.TLSConfig()}, Timeout: 30 * time.Second}
+		defer c.CloseIdleConnections()
+		for _, u := range []string{"http://http.testbed.test/files/hello.txt", "http://http/files/hello.txt", "https://http.testbed.test/files/hello.txt"} {
+			if got := get(t, c, u); got != "Hello, testbed!\n" {
+				t.Errorf("GET %s through the proxy = %q", u, got)
+			}
+		}
+	})
+	t.Run("proxy refuses outside", func(t *testing.T) {
+		// Refused by the proxy before it dials: nothing leaves the machine.
+		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: bed.Addr("proxy", "3128")})}, Timeout: 30 * time.Second}
+		defer c.CloseIdleConnections()
+		res, err := c.Get("http://example.com/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET http://example.com/ through the proxy = %s, want 403", res.Status)
+		}
+	})
+	t.Run("socks by name", func(t *testing.T) {
+		for _, tc := range []struct {
+			port string
+			auth *proxy.Auth
+		}{{"1080", nil}, {"1081", &proxy.Auth{User: "qsockstest", Password: "password"}}} {
+			d, err := proxy.SOCKS5("tcp", bed.Addr("socks", tc.port), tc.auth, proxy.Direct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &http.Client{Transport: &http.Transport{DialContext: d.(proxy.ContextDialer).DialContext}, Timeout: 30 * time.Second}
+			if got := get(t, c, "http://http.testbed.test/files/hello.txt"); got != "Hello, testbed!\n" {
+				t.Errorf("GET through socks %s = %q", tc.port, got)
+			}
+			c.CloseIdleConnections()
+			conn, err := d.Dial("tcp", "echo:7")
+			if err != nil {
+				t.Fatalf("socks %s: Dial(echo:7) = %v", tc.port, err)
+			}
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(conn, "ping\n")
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if line != "ping\n" {
+				t.Errorf("echo through socks %s = %q, %v", tc.port, line, err)
+			}
+		}
+	})
+	t.Run("ftp", func(t *testing.T) {
+		c, err := ftp.Dial(bed.Addr("ftp", "21"), ftp.DialWithTimeout(10*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Login("anonymous", "guest@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Retr("/pub/hello.txt")
+		if err != nil {
+			t.Fatalf("RETR /pub/hello.txt = %v", err)
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if string(b) != "Hello, World!\n" {
+			t.Errorf("RETR /pub/hello.txt = %q", b)
+		}
+		c.Quit()
+		passiveFTP(t, bed.Addr("ftp", "21"))
+	})
+	t.Run("imap", func(t *testing.T) {
+		greeting := func(c net.Conn) string {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			c.Close()
+			return line
+		}
+		c, err := net.DialTimeout("tcp", bed.Addr("imap", "143"), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := greeting(c); !strings.HasPrefix(g, "* OK") {
+			t.Errorf("greeting on 143 = %q, want * OK", g)
+		}
+		tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", bed.Addr("imap", "993"), bed.TLSConfigFor("imap"))
+		if err != nil {
+			t.Fatalf("TLS dial 993 = %v", err)
+		}
+		if g := greeting(tc); !strings.HasPrefix(g, "* OK") {
+			t.Errorf("greeting on 993 = %q, want * OK", g)
+		}
+	})
+	t.Run("echo", func(t *testing.T) { echoRoundTrip(t, bed.Addr("echo", "7")) })
+}
+
+// TestClusterParallelProjects brings two projects up on the cluster at
+// once: each gets a namespace of its own and answers on its own endpoints.
+func TestClusterParallelProjects(t *testing.T) {
+	cs, _ := cluster(t)
+	for _, name := range []string{"one", "two"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var project string
+			noNamespaceAfter(t, cs, &project)
+			bed := testbed.Start(t, testbed.WithDriver("kubernetes"), testbed.WithServers("http", "echo"), testbed.WithTimeout(3*time.Minute))
+			project = bed.Project()
+			ns, err := cs.CoreV1().Namespaces().Get(t.Context(), kubernetes.Namespace(project), metav1.GetOptions{})
+			if err != nil {
+				t.Fatalf("namespace of %s: %v", project, err)
+			}
+			pods, err := cs.CoreV1().Pods(ns.Name).List(t.Context(), metav1.ListOptions{})
+			if err != nil || len(pods.Items) != 2 {
+				t.Errorf("pods in %s = %d (%v), want 2 (http, echo)", ns.Name, len(pods.Items), err)
+			}
+			if got := get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
+				t.Errorf("GET /files/hello.txt = %q", got)
+			}
+			echoRoundTrip(t, bed.Addr("echo", "7"))
+		})
 	}
-	echoRoundTrip(t, bed.Addr("echo", "7"))
-	proxy := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: bed.Addr("proxy", "3128")})}, Timeout: 30 * time.Second}
-	res, err := proxy.Get("http://http.testbed.test/status/200")
+}
+
+func get(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET %s = %s, %v", u, res.Status, err)
+	}
+	return string(b)
+}
+
+// passiveFTP logs in, uploads, lists and downloads in passive mode: every
+// transfer is on a data port the server announced, forwarded too.
+func passiveFTP(t *testing.T, addr string) {
+	t.Helper()
+	c, err := ftp.Dial(addr, ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Errorf("GET http://http.testbed.test/status/200 through the proxy = %d, want 200", res.StatusCode)
+	defer c.Quit()
+	if err := c.Login("ftptest", "password"); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("forwarded\n"), 100000)
+	if err := c.Stor("fwd.txt", bytes.NewReader(want)); err != nil {
+		t.Fatalf("STOR: %v", err)
+	}
+	entries, err := c.List(".")
+	if err != nil {
+		t.Fatalf("LIST: %v", err)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || e.Name == "fwd.txt"
+	}
+	if !found {
+		t.Errorf("LIST does not show the file stored")
+	}
+	r, err := c.Retr("fwd.txt")
+	if err != nil {
+		t.Fatalf("RETR: %v", err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("RETR: %d bytes, %v; want the %d stored", len(got), err, len(want))
 	}
 }
 
