@@ -32,9 +32,10 @@ type PodDialer interface {
 }
 
 // spdyDialer is the API server's port-forward (the SPDY protocol kubectl
-// port-forward speaks): one connection per pod, opened at the first dial
-// and again when it breaks, and two streams (data and error) per TCP
-// connection, as client-go's PortForwarder makes them; unlike it, the
+// port-forward speaks): one connection per pod and port, opened at the
+// first dial and again when it breaks or the port refused a stream, and
+// two streams (data and error) per TCP connection, as client-go's
+// PortForwarder makes them; unlike it, the
 // listeners are testbed's own (package forward), so a forwarded port is an
 // ordinary forward.Rule.
 type spdyDialer struct {
@@ -46,11 +47,11 @@ type spdyDialer struct {
 	ids   atomic.Int64
 }
 
-func (s *spdyDialer) connection(ctx context.Context, namespace, pod string) (httpstream.Connection, error) {
+func (s *spdyDialer) connection(ctx context.Context, namespace, pod string, port int) (httpstream.Connection, error) {
 	if s.cfg == nil {
 		return nil, errors.New("port-forward: no cluster configuration")
 	}
-	key := namespace + "/" + pod
+	key := namespace + "/" + pod + "/" + strconv.Itoa(port)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.conns[key]; c != nil {
@@ -97,7 +98,7 @@ func (s *spdyDialer) connection(ctx context.Context, namespace, pod string) (htt
 
 // DialPod implements PodDialer.
 func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port int) (net.Conn, error) {
-	c, err := s.connection(ctx, namespace, pod)
+	c, err := s.connection(ctx, namespace, pod, port)
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +121,14 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 		return nil, fmt.Errorf("port-forward to %s/%s:%d: %w", namespace, pod, port, err)
 	}
 	sc := &streamConn{c: c, data: data, errs: errStream, port: port}
-	// The error stream must be read: the runtime writes there why it could
-	// not reach the port (connection refused while the server is still
-	// starting), and a stream's data that nobody reads stalls the whole
-	// SPDY connection, every other forward to the pod with it.
+	// The runtime writes on the error stream why it could not reach the
+	// port (connection refused while the server is still starting). After
+	// that, what this side sent on the data stream is never read there,
+	// and spdystream's frame worker for it blocks, with it every later
+	// stream of its partition: that connection is done, and the next dial
+	// opens another. Hence a connection per port, so that a refusal ends
+	// no connection to another port. The error stream is read to its end
+	// here too: unread, it would block this side's worker the same way.
 	go sc.drainErrors(namespace + "/" + pod)
 	return sc, nil
 }
@@ -163,6 +168,7 @@ func (s *streamConn) drainErrors(pod string) {
 	s.remote = fmt.Errorf("port-forward to pod %s port %d: %s", pod, s.port, msg)
 	s.mu.Unlock()
 	s.Close()
+	s.c.Close()
 }
 
 func (s *streamConn) Read(b []byte) (int, error) {
