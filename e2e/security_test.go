@@ -18,7 +18,7 @@ var execAllowed = map[string]string{
 	"image/builtin.go":                 "runs the Go toolchain (go list, go build) to make the static server binary",
 	"cli/run.go":                       "runs the user's ARGV for `testbed run`, as given",
 	"engine/local/supervisor/spawn.go": "re-executes the testbed command as a project's supervisor (local driver)",
-	"engine/docker/forwardd.go":        "re-executes the testbed command as a kept project's background port forwarder (docker driver)",
+	"forward/background/background.go": "re-executes the testbed command as a kept project's background port forwarder (docker and kubernetes drivers)",
 }
 
 // No shell and no docker CLI anywhere in testbed's code: only the files
