@@ -111,6 +111,18 @@ func (r *Record) Alive() bool {
 	return alive && !zombie(o.PID)
 }
 
+// processRuns reports whether the recorded process, when it is in this pid
+// namespace, still runs: a supervisor releases its lock a moment before it
+// exits, and down is done only when it has.
+func (r *Record) processRuns() bool {
+	o, err := owner.Parse(r.Owner)
+	if err != nil {
+		return false
+	}
+	alive, local := o.Alive()
+	return local && alive && !zombie(o.PID)
+}
+
 // zombie reports whether pid has exited and waits to be reaped: it holds no
 // sockets any more, so it counts as gone.
 func zombie(pid int) bool {

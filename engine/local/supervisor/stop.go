@@ -87,7 +87,7 @@ func signal(o owner.Owner, sig syscall.Signal) error {
 
 // awaitGone polls until rec's process has exited.
 func awaitGone(ctx context.Context, rec *Record) error {
-	return poll(ctx, func() bool { return !rec.Alive() }, "the process did not exit")
+	return poll(ctx, func() bool { return !rec.Alive() && !rec.processRuns() }, "the process did not exit")
 }
 
 // awaitClosed polls until no tcp address in addrs accepts connections.
