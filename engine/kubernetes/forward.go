@@ -102,6 +102,49 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 	if err != nil {
 		return nil, err
 	}
+	key := namespace + "/" + pod + "/" + strconv.Itoa(port)
+	type result struct {
+		sc  *streamConn
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sc, err := s.streams(c, port)
+		done <- result{sc, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			s.forget(key, c)
+			return nil, fmt.Errorf("port-forward to %s/%s:%d: %w", namespace, pod, port, r.err)
+		}
+		// The runtime writes on the error stream why it could not reach
+		// the port (connection refused while the server is still
+		// starting). After that, what this side sent on the data stream
+		// is never read there, and spdystream's frame worker for it
+		// blocks, with it every later stream of its partition: that
+		// connection is done, and the next dial opens another. Hence a
+		// connection per port, so that a refusal ends no connection to
+		// another port. The error stream is read to its end here too:
+		// unread, it would block this side's worker the same way.
+		r.sc.forget = func() { s.forget(key, c) }
+		go r.sc.drainErrors(namespace + "/" + pod)
+		return r.sc, nil
+	case <-ctx.Done():
+		// Streams not answered within the dial's time: the connection is
+		// stuck (see above); the next dial opens another.
+		s.forget(key, c)
+		go func() {
+			if r := <-done; r.sc != nil {
+				r.sc.Close()
+			}
+		}()
+		return nil, fmt.Errorf("port-forward to %s/%s:%d: no answer from the runtime: %w", namespace, pod, port, ctx.Err())
+	}
+}
+
+// streams makes a forwarded connection's error and data streams on c.
+func (s *spdyDialer) streams(c httpstream.Connection, port int) (*streamConn, error) {
 	id := strconv.FormatInt(s.ids.Add(1), 10)
 	h := http.Header{}
 	h.Set(corev1.StreamType, corev1.StreamTypeError)
@@ -109,28 +152,28 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 	h.Set(corev1.PortForwardRequestIDHeader, id)
 	errStream, err := c.CreateStream(h)
 	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("port-forward to %s/%s:%d: %w", namespace, pod, port, err)
+		return nil, err
 	}
 	errStream.Close() // nothing is written to it
 	h.Set(corev1.StreamType, corev1.StreamTypeData)
 	data, err := c.CreateStream(h)
 	if err != nil {
 		c.RemoveStreams(errStream)
-		c.Close()
-		return nil, fmt.Errorf("port-forward to %s/%s:%d: %w", namespace, pod, port, err)
+		return nil, err
 	}
-	sc := &streamConn{c: c, data: data, errs: errStream, port: port}
-	// The runtime writes on the error stream why it could not reach the
-	// port (connection refused while the server is still starting). After
-	// that, what this side sent on the data stream is never read there,
-	// and spdystream's frame worker for it blocks, with it every later
-	// stream of its partition: that connection is done, and the next dial
-	// opens another. Hence a connection per port, so that a refusal ends
-	// no connection to another port. The error stream is read to its end
-	// here too: unread, it would block this side's worker the same way.
-	go sc.drainErrors(namespace + "/" + pod)
-	return sc, nil
+	return &streamConn{c: c, data: data, errs: errStream, port: port}, nil
+}
+
+// forget drops the connection key names, when it is still c, and closes
+// it (in the background: a stuck connection's close can wait for its
+// streams): the next dial opens a new one.
+func (s *spdyDialer) forget(key string, c httpstream.Connection) {
+	s.mu.Lock()
+	if s.conns[key] == c {
+		delete(s.conns, key)
+	}
+	s.mu.Unlock()
+	go c.Close()
 }
 
 // closeAll closes the connections to a project's pods.
@@ -154,7 +197,8 @@ type streamConn struct {
 	once       sync.Once
 
 	mu     sync.Mutex
-	remote error // what the runtime wrote on the error stream
+	remote error  // what the runtime wrote on the error stream
+	forget func() // drops the connection, so that the next dial opens another
 }
 
 // drainErrors reads the error stream to its end; a message there ends
@@ -168,7 +212,9 @@ func (s *streamConn) drainErrors(pod string) {
 	s.remote = fmt.Errorf("port-forward to pod %s port %d: %s", pod, s.port, msg)
 	s.mu.Unlock()
 	s.Close()
-	s.c.Close()
+	if s.forget != nil {
+		s.forget()
+	}
 }
 
 func (s *streamConn) Read(b []byte) (int, error) {
