@@ -28,6 +28,8 @@ import (
 
 	"github.com/testbed-dev/testbed"
 	"github.com/testbed-dev/testbed/engine/kubernetes"
+	"github.com/testbed-dev/testbed/engine/kubernetes/register"
+	"github.com/testbed-dev/testbed/project"
 )
 
 // cluster returns a client of the cluster $KUBECONFIG names and the
@@ -319,18 +321,26 @@ func get(t *testing.T, c *http.Client, u string) string {
 	return string(b)
 }
 
-// passiveFTP logs in, uploads, lists and downloads in passive mode: every
-// transfer is on a data port the server announced, forwarded too.
-func passiveFTP(t *testing.T, addr string) {
+// ftpLogin logs in to the FTP server at addr as ftptest; the test ends
+// the session.
+func ftpLogin(t *testing.T, addr string) *ftp.ServerConn {
 	t.Helper()
 	c, err := ftp.Dial(addr, ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Quit()
+	t.Cleanup(func() { c.Quit() })
 	if err := c.Login("ftptest", "password"); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// passiveFTP logs in, uploads, lists and downloads in passive mode: every
+// transfer is on a data port the server announced, forwarded too.
+func passiveFTP(t *testing.T, addr string) {
+	t.Helper()
+	c := ftpLogin(t, addr)
 	want := bytes.Repeat([]byte("forwarded\n"), 100000)
 	if err := c.Stor("fwd.txt", bytes.NewReader(want)); err != nil {
 		t.Fatalf("STOR: %v", err)
@@ -373,4 +383,59 @@ func echoRoundTrip(t *testing.T, addr string) {
 	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
 		t.Errorf("echo %s = %q, %v; want %q", addr, got, err, msg)
 	}
+}
+
+// TestClusterReuseResets: a reused testbed on the cluster is the same
+// project for the next test, with its built-in servers reset through
+// their control channel (over a port-forward stream): the first test's
+// FTP upload is gone for the second.
+func TestClusterReuseResets(t *testing.T) {
+	cs, _ := cluster(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	file := filepath.Join(t.TempDir(), "testbed.yaml")
+	// A user of its own makes the spec's hash, and so its reusable
+	// projects, this test's.
+	text := fmt.Sprintf("servers:\n  ftp: {builtin: ftp}\n  http: {builtin: http, options: {user: u%d}}\n", time.Now().UnixNano()%1e9)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := []testbed.Option{testbed.WithDriver("kubernetes"), testbed.WithSpecFile(file), testbed.WithReuse(), testbed.WithTimeout(3 * time.Minute)}
+	var first string
+	t.Cleanup(func() {
+		if first == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		c, err := project.Open(ctx, project.Options{Driver: kubernetes.Name, Drivers: []project.Opener{register.Opener()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Down(ctx, first, project.DownOptions{}); err != nil {
+			t.Errorf("down %s: %v", first, err)
+		}
+		namespaceGone(t, cs, first)
+	})
+	t.Run("writes", func(t *testing.T) {
+		bed := testbed.Start(t, opts...)
+		first = bed.Project()
+		if !strings.HasPrefix(first, project.ReusePrefix) {
+			t.Errorf("project %s: want a reusable one (%s...)", first, project.ReusePrefix)
+		}
+		c := ftpLogin(t, bed.Addr("ftp", "21"))
+		if err := c.Stor("left-behind.txt", strings.NewReader("x")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("sees a fresh testbed", func(t *testing.T) {
+		bed := testbed.Start(t, opts...)
+		if bed.Project() != first {
+			t.Fatalf("project %s, want %s reused", bed.Project(), first)
+		}
+		c := ftpLogin(t, bed.Addr("ftp", "21"))
+		if _, err := c.FileSize("left-behind.txt"); err == nil {
+			t.Error("the first test's FTP file is still there after the reset")
+		}
+	})
 }
