@@ -1,19 +1,17 @@
 package testbed_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jlaffaye/ftp"
 	"github.com/miekg/dns"
 	"github.com/moby/moby/client"
 
 	testbed "github.com/testbed-dev/testbed"
+	"github.com/testbed-dev/testbed/internal/clienttest"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -52,7 +50,7 @@ func TestStartForwards(t *testing.T) {
 					}
 				}
 			}
-			passiveFTP(t, bed.Addr("ftp", "21"))
+			clienttest.PassiveFTP(t, bed.Addr("ftp", "21"))
 			r := dnsQuery(t, bed.Addr("dns", "53/udp"), "udp", bed.Host("ftp"), dns.TypeA)
 			if len(r.Answer) == 0 {
 				t.Errorf("DNS over UDP: no answer for %s", bed.Host("ftp"))
@@ -88,44 +86,6 @@ func publishedPorts(t *testing.T, cli *client.Client, project string) int {
 		}
 	}
 	return n
-}
-
-// passiveFTP lists, uploads and downloads in passive mode (the client's
-// default): every transfer is on a data port the server announced.
-func passiveFTP(t *testing.T, addr string) {
-	t.Helper()
-	c, err := ftp.Dial(addr, ftp.DialWithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Quit()
-	if err := c.Login("ftptest", "password"); err != nil {
-		t.Fatal(err)
-	}
-	want := bytes.Repeat([]byte("forwarded\n"), 100000)
-	if err := c.Stor("fwd.txt", bytes.NewReader(want)); err != nil {
-		t.Fatalf("STOR: %v", err)
-	}
-	entries, err := c.List(".")
-	if err != nil {
-		t.Fatalf("LIST: %v", err)
-	}
-	found := false
-	for _, e := range entries {
-		found = found || e.Name == "fwd.txt"
-	}
-	if !found {
-		t.Errorf("LIST does not show the file stored")
-	}
-	r, err := c.Retr("fwd.txt")
-	if err != nil {
-		t.Fatalf("RETR: %v", err)
-	}
-	got, err := io.ReadAll(r)
-	r.Close()
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("RETR: %d bytes, %v; want the %d stored", len(got), err, len(want))
-	}
 }
 
 func dnsQuery(t *testing.T, addr, network, name string, qtype uint16) *dns.Msg {

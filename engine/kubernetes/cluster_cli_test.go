@@ -25,6 +25,7 @@ import (
 	"github.com/testbed-dev/testbed/endpoints"
 	"github.com/testbed-dev/testbed/engine/kubernetes"
 	"github.com/testbed-dev/testbed/image"
+	"github.com/testbed-dev/testbed/internal/clienttest"
 )
 
 var (
@@ -162,7 +163,7 @@ func TestClusterCLIKeptUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passiveFTP(t, ftpAddr)
+	clienttest.PassiveFTP(t, ftpAddr)
 
 	var again endpoints.Manifest
 	if err := json.Unmarshal([]byte(c.must("env", "--json")), &again); err != nil {

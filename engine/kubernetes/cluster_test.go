@@ -29,6 +29,7 @@ import (
 	"github.com/testbed-dev/testbed"
 	"github.com/testbed-dev/testbed/engine/kubernetes"
 	"github.com/testbed-dev/testbed/engine/kubernetes/register"
+	"github.com/testbed-dev/testbed/internal/clienttest"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -253,7 +254,7 @@ func TestClusterDefaultTestbed(t *testing.T) {
 			t.Errorf("RETR /pub/hello.txt = %q", b)
 		}
 		c.Quit()
-		passiveFTP(t, bed.Addr("ftp", "21"))
+		clienttest.PassiveFTP(t, bed.Addr("ftp", "21"))
 	})
 	t.Run("imap", func(t *testing.T) {
 		greeting := func(c net.Conn) string {
@@ -334,37 +335,6 @@ func ftpLogin(t *testing.T, addr string) *ftp.ServerConn {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// passiveFTP logs in, uploads, lists and downloads in passive mode: every
-// transfer is on a data port the server announced, forwarded too.
-func passiveFTP(t *testing.T, addr string) {
-	t.Helper()
-	c := ftpLogin(t, addr)
-	want := bytes.Repeat([]byte("forwarded\n"), 100000)
-	if err := c.Stor("fwd.txt", bytes.NewReader(want)); err != nil {
-		t.Fatalf("STOR: %v", err)
-	}
-	entries, err := c.List(".")
-	if err != nil {
-		t.Fatalf("LIST: %v", err)
-	}
-	found := false
-	for _, e := range entries {
-		found = found || e.Name == "fwd.txt"
-	}
-	if !found {
-		t.Errorf("LIST does not show the file stored")
-	}
-	r, err := c.Retr("fwd.txt")
-	if err != nil {
-		t.Fatalf("RETR: %v", err)
-	}
-	got, err := io.ReadAll(r)
-	r.Close()
-	if err != nil || !bytes.Equal(got, want) {
-		t.Errorf("RETR: %d bytes, %v; want the %d stored", len(got), err, len(want))
-	}
 }
 
 func echoRoundTrip(t *testing.T, addr string) {
