@@ -269,11 +269,11 @@ func TestLocalReap(t *testing.T) {
 	if r := b.run("env"); r.code == 0 || !strings.Contains(r.err, "is not up") {
 		t.Errorf("env = %d %q, want an error saying the project is not up", r.code, r.err)
 	}
-	r := b.run("reap", "--dry-run").must(t, "reap --dry-run")
+	r := b.run("reap", "--dry-run", b.project).must(t, "reap --dry-run")
 	if !strings.Contains(r.out, b.project+": local driver: pid") {
 		t.Errorf("reap --dry-run = %q, want the project listed", r.out)
 	}
-	b.run("reap").must(t, "reap")
+	b.run("reap", b.project).must(t, "reap")
 	if _, err := os.Stat(b.projectDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after reap, state directory: %v, want it removed", err)
 	}

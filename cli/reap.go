@@ -14,8 +14,8 @@ func (a *app) reapCommand() *cobra.Command {
 	var dryRun, images bool
 	var olderThan time.Duration
 	cmd := &cobra.Command{
-		Use:   "reap",
-		Short: "Remove the resources of runs whose owner is gone, in every project",
+		Use:   "reap [PROJECT...]",
+		Short: "Remove the resources of runs whose owner is gone, in every project or the ones named",
 		Long: `reap finds every testbed resource on the engine by label and removes the
 projects whose run is gone and that were not left up on purpose by a finished
 'testbed up' (which marks it on the engine with a testbed.kept volume; 'testbed
@@ -25,6 +25,10 @@ namespaces); otherwise its testbed.owner label decides (pid and start time,
 when it ran in this pid namespace). A live run's project is never touched.
 With --older-than, projects whose owner cannot be judged from here (another
 host, another container) older than that are taken too.
+
+With PROJECT arguments, reap looks at those projects only (the same rules
+apply to each): a CI job that shares its engine with others can clear what
+its own killed runs left and nothing of theirs.
 
 reap also clears the state directories of local-driver projects whose
 supervisor process is gone (killed, crashed, or the machine rebooted). A
@@ -37,10 +41,11 @@ while any run on this host holds a project's lock. The
 built-in server image, shared by every project, is left; 'down --rmi' of the
 last project that uses it removes it.`,
 		Example: `  testbed reap --dry-run
+  testbed reap ci-1234 ci-1235  # only these projects
   testbed reap --older-than 2h
   testbed reap --images        # also the images of the projects reaped`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: projectArgs,
+		RunE: func(cmd *cobra.Command, projects []string) error {
 			ctx := cmd.Context()
 			cores, err := project.OpenAll(ctx, a.options())
 			if err != nil {
@@ -48,7 +53,7 @@ last project that uses it removes it.`,
 			}
 			for _, c := range cores {
 				defer c.Close()
-				reaped, err := c.Reap(ctx, project.ReapOptions{DryRun: dryRun, OlderThan: olderThan})
+				reaped, err := c.Reap(ctx, project.ReapOptions{DryRun: dryRun, OlderThan: olderThan, Projects: projects})
 				a.printReaped(reaped, dryRun)
 				if err != nil {
 					return err

@@ -231,3 +231,13 @@ func (a *app) driverUsage() string {
 	}
 	return names + " (env TESTBED_DRIVER; auto = docker when an engine answers, else local)"
 }
+
+// projectArgs wants project names, each a valid one.
+func projectArgs(cmd *cobra.Command, args []string) error {
+	for _, p := range args {
+		if err := project.CheckName(p); err != nil {
+			return usagef("%s: %v", cmd.CommandPath(), err)
+		}
+	}
+	return nil
+}

@@ -92,6 +92,46 @@ func TestReapListsAndRemovesStateDir(t *testing.T) {
 	}
 }
 
+// reap PROJECT takes that project only: of two runs killed during up, the
+// one named goes (its state directory too) and the other stays for a reap
+// that names it.
+func TestReapOnlyTheNamedProject(t *testing.T) {
+	reapMu.RLock() // no reap of every project in between
+	defer reapMu.RUnlock()
+	subs := []*sub{newSub(t), newSub(t)}
+	left := make([][]string, len(subs))
+	for i, s := range subs {
+		p := s.start("-f", slowSpec(t, s, 5, false), "up")
+		p.waitEvent(t, "waiting event", 2*time.Minute, phase(progress.PhaseWait, "slow"))
+		p.signal(t, syscall.SIGKILL)
+		p.wait(t)
+		if left[i] = settle(t, s.cli, s.project); len(left[i]) == 0 {
+			t.Fatalf("the killed up of %s left nothing to reap", s.project)
+		}
+	}
+	first, second := subs[0], subs[1]
+	r := first.run("reap", first.project).must(t, "reap "+first.project)
+	if !strings.Contains(r.out, first.project+":") || strings.Contains(r.out, second.project) {
+		t.Errorf("reap %s says:\n%s", first.project, r.out)
+	}
+	if now := testenv.Leftovers(t, first.cli, first.project); len(now) > 0 {
+		t.Errorf("reap %s left %v", first.project, now)
+	}
+	if _, err := os.Stat(filepath.Join(first.state, first.project)); !os.IsNotExist(err) {
+		t.Errorf("reap %s left its state directory (%v)", first.project, err)
+	}
+	if now := testenv.Leftovers(t, second.cli, second.project); len(now) < len(left[1]) {
+		t.Errorf("reap %s took of %s: %v, then %v", first.project, second.project, left[1], now)
+	}
+	second.run("reap", second.project).must(t, "reap "+second.project)
+	if now := testenv.Leftovers(t, second.cli, second.project); len(now) > 0 {
+		t.Errorf("reap %s left %v", second.project, now)
+	}
+	if r := first.run("reap", "Not.A.Project"); r.code != 2 || !strings.Contains(r.err, "Not.A.Project") {
+		t.Errorf("reap of a bad project name = exit %d, want 2 naming it:\n%s", r.code, r.err)
+	}
+}
+
 // projectSection is reap's lines for one project: its header and the
 // indented lines under it.
 func projectSection(out, project string) string {

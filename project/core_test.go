@@ -191,7 +191,7 @@ func TestKilledDownIsFinishedByReap(t *testing.T) {
 		for _, l := range left {
 			kept = kept || strings.HasSuffix(l, b.project+"._kept")
 		}
-		b.run("reap").must(t, "reap")
+		b.run("reap", b.project).must(t, "reap")
 		now := testenv.Leftovers(t, b.cli, b.project)
 		switch {
 		case kept && len(now) != len(left):
@@ -219,7 +219,7 @@ func TestKilledDownIsFinishedByReap(t *testing.T) {
 		}
 		// Reaps of other tests running at once may take the project
 		// first: what counts is that it is gone.
-		b.run("reap").must(t, "reap")
+		b.run("reap", b.project).must(t, "reap")
 		if left := testenv.Leftovers(t, b.cli, b.project); len(left) > 0 {
 			t.Errorf("reap after a down stopped at %s left %v", stage, left)
 		}
@@ -268,7 +268,7 @@ func TestNamesNeverCollide(t *testing.T) {
 			t.Errorf("kept marker of %s: %v %v", b.project, vols.Items, err)
 		}
 	}
-	r := a.run("reap").must(t, "reap")
+	r := a.run("reap", a.project, ax.project, az.project).must(t, "reap")
 	for _, b := range []*bed{ax, az} {
 		if strings.Contains(r.out, b.project+":") {
 			t.Errorf("reap took %s:\n%s", b.project, r.out)
@@ -319,14 +319,14 @@ func TestRunInPIDNamespaceSurvivesReap(t *testing.T) {
 	if project == "" {
 		t.Fatal("the run under unshare made no container in 2 minutes")
 	}
-	r := b.run("reap").must(t, "reap beside the live run")
+	r := b.run("reap", project).must(t, "reap beside the live run")
 	if strings.Contains(r.out, project) || len(testenv.Leftovers(t, b.cli, project)) == 0 {
 		t.Errorf("reap took the live run's project %s:\n%s", project, r.out)
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
 	// Another test's reap may take it first: what counts is that it goes.
-	b.run("reap").must(t, "reap after the run was killed")
+	b.run("reap", project).must(t, "reap after the run was killed")
 	if left := testenv.Leftovers(t, b.cli, project); len(left) > 0 {
 		t.Errorf("left after reap: %v", left)
 	}
@@ -370,7 +370,7 @@ func TestLocalSupervisorInPIDNamespace(t *testing.T) {
 	if m == nil {
 		t.Fatal("the project up in a pid namespace never answered env")
 	}
-	r := b.run("reap").must(t, "reap beside the live supervisor")
+	r := b.run("reap", b.project).must(t, "reap beside the live supervisor")
 	if strings.Contains(r.out, b.project+":") {
 		t.Errorf("reap took the live supervisor's project:\n%s", r.out)
 	}

@@ -20,6 +20,8 @@ type ReapOptions struct {
 	// OlderThan also takes projects whose owner nothing here can judge
 	// (another host) once they are older than this; 0 never.
 	OlderThan time.Duration
+	// Projects limits Reap to these projects; none is every project.
+	Projects []string
 }
 
 // Reaped is one project Reap removed (or would).
@@ -39,36 +41,37 @@ type Reaped struct {
 // removes the project while it holds the lock, so no up can start it anew
 // in between.
 func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
-	res, err := c.drv.Resources(ctx, "")
+	names, err := c.reapCandidates(ctx, o.Projects)
 	if err != nil {
 		return nil, err
 	}
-	byProject := map[string][]engine.Resource{}
-	for _, r := range res {
-		byProject[r.Project] = append(byProject[r.Project], r)
-	}
-	names := make([]string, 0, len(byProject))
-	for n := range byProject {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var out []Reaped
 	var errs []error
 	for _, project := range names {
-		if slicesContainsKept(byProject[project]) {
-			continue
-		}
 		lock, err := lockWaitingForReap(ctx, c.lockPath(project), roleReap)
 		if err != nil {
 			continue // a live run holds it (or it cannot be told): spared
 		}
-		why, dead := c.deadProject(byProject[project], lock.Ident(), o.OlderThan)
+		// Read again under the lock: the first listing may be from before
+		// an up that has since finished, kept the project and let go of
+		// the lock, and its marker must spare the project.
+		res, err := c.drv.Resources(ctx, project)
+		if err != nil {
+			lock.Unlock(false)
+			errs = append(errs, fmt.Errorf("reap %s: %w", project, err))
+			continue
+		}
+		if len(res) == 0 || slicesContainsKept(res) {
+			lock.Unlock(false)
+			continue
+		}
+		why, dead := c.deadProject(res, lock.Ident(), o.OlderThan)
 		if !dead {
 			lock.Unlock(false)
 			continue
 		}
 		dirs := c.reapDirs(project)
-		out = append(out, Reaped{Project: project, Why: why, Resources: byProject[project], Dirs: dirs})
+		out = append(out, Reaped{Project: project, Why: why, Resources: res, Dirs: dirs})
 		if o.DryRun {
 			lock.Unlock(false)
 			continue
@@ -83,6 +86,39 @@ func (c *Core) Reap(ctx context.Context, o ReapOptions) ([]Reaped, error) {
 		lock.Unlock(err == nil)
 	}
 	return out, errors.Join(errs...)
+}
+
+// reapCandidates are the projects Reap looks at, sorted: those of only
+// (every project the driver holds anything of when none) that hold
+// something and are not marked kept. Each is judged again under its lock.
+func (c *Core) reapCandidates(ctx context.Context, only []string) ([]string, error) {
+	var res []engine.Resource
+	if len(only) == 0 {
+		all, err := c.drv.Resources(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		res = all
+	}
+	for _, p := range only {
+		of, err := c.drv.Resources(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, of...)
+	}
+	byProject := map[string][]engine.Resource{}
+	for _, r := range res {
+		byProject[r.Project] = append(byProject[r.Project], r)
+	}
+	var names []string
+	for n, of := range byProject {
+		if !slicesContainsKept(of) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // reapDirs are the state directories a reaped project has: under the
