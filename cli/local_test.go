@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/internal/procstate"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -295,12 +296,9 @@ func readRecord(dir string) (*record, error) {
 	return &r, json.Unmarshal(b, &r)
 }
 
-// Alive reports whether the supervisor process still runs (and is no zombie).
+// Alive reports whether the supervisor process still runs, or has not yet
+// finished exiting.
 func (r *record) Alive() bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.PID))
-	if err != nil {
-		return false
-	}
-	k := bytes.LastIndexByte(b, ')')
-	return k < 0 || k+2 >= len(b) || (b[k+2] != 'Z' && b[k+2] != 'X')
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", r.PID))
+	return err == nil && !procstate.Exited(r.PID)
 }

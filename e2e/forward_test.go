@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/testbed-dev/testbed/endpoints"
+	"github.com/testbed-dev/testbed/internal/procstate"
 	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
@@ -36,14 +37,11 @@ func forwarderPid(t *testing.T, project string) int {
 	return pid
 }
 
-// alive reports whether pid runs (and is not a zombie).
+// alive reports whether pid runs, or has not yet finished exiting (a
+// thread of it still holds its listeners).
 func alive(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(stat), ')')
-	return i < 0 || !strings.HasPrefix(string(stat[i+1:]), " Z")
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil && !procstate.Exited(pid)
 }
 
 // awaitGone waits, bounded, until pid has exited.

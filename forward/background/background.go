@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/testbed-dev/testbed/engine/local/supervisor"
+	"github.com/testbed-dev/testbed/internal/procstate"
 )
 
 // Ready is the line a forwarder prints on stdout once it listens.
@@ -140,13 +141,24 @@ func Stop(dir, project string) {
 		return
 	}
 	supervisor.SendSignal(pid, syscall.SIGTERM)
+	if awaitExit(pid, project) {
+		return
+	}
+	supervisor.SendSignal(pid, syscall.SIGKILL)
+	awaitExit(pid, project)
+}
+
+// awaitExit waits, 2 s at most, until the forwarder pid has exited with
+// every thread of it (its listeners closed, so its ports can be taken
+// again), and reports whether it did.
+func awaitExit(pid int, project string) bool {
 	for range 100 {
-		if !isForwarder(pid, project) {
-			return
+		if !isForwarder(pid, project) && !procstate.Exiting(pid) {
+			return true
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	supervisor.SendSignal(pid, syscall.SIGKILL)
+	return false
 }
 
 // isForwarder reports whether pid is a live `... forward PROJECT` process
@@ -156,11 +168,8 @@ func isForwarder(pid int, project string) bool {
 	if err != nil {
 		return false
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err == nil {
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
-			return false // a zombie: exited
-		}
+	if procstate.Exited(pid) {
+		return false
 	}
 	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
 	return len(args) >= 3 && args[len(args)-2] == Command && args[len(args)-1] == project

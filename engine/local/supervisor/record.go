@@ -7,11 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/testbed-dev/testbed/internal/atomicfile"
+	"github.com/testbed-dev/testbed/internal/procstate"
 	"github.com/testbed-dev/testbed/owner"
 )
 
@@ -108,7 +107,7 @@ func (r *Record) Alive() bool {
 	if !local {
 		return true
 	}
-	return alive && !zombie(o.PID)
+	return alive && !procstate.Exited(o.PID)
 }
 
 // processRuns reports whether the recorded process, when it is in this pid
@@ -120,23 +119,7 @@ func (r *Record) processRuns() bool {
 		return false
 	}
 	alive, local := o.Alive()
-	return local && alive && !zombie(o.PID)
-}
-
-// zombie reports whether pid has exited and waits to be reaped: it holds no
-// sockets any more, so it counts as gone.
-func zombie(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	k := strings.LastIndexByte(s, ')')
-	if k < 0 || k+2 >= len(s) {
-		return false
-	}
-	state := s[k+2]
-	return state == 'Z' || state == 'X'
+	return local && alive && !procstate.Exited(o.PID)
 }
 
 // locked reports whether the supervisor recorded that it holds LockFile.
