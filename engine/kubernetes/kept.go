@@ -168,20 +168,21 @@ func parseForwards(raw string) map[string]map[string]string {
 	return m
 }
 
-// forwarded returns the ports a live background forwarder of the project
-// holds for pod (nil when none does): processes other than the one that
-// made them (ps, env, a second up) hand out those instead of forwards of
-// their own that would end with them.
-func (d *Driver) forwarded(project string, recorded map[string]map[string]string, pod string) *podForward {
-	ports := recorded[pod]
-	if len(ports) == 0 {
+// liveForwards are the ports a live background forwarder of the project
+// holds, by pod (raw is the namespace's AnnotationForward); nil when no
+// forwarder runs. Processes other than the one that made them (ps, env, a
+// second up) hand out those instead of forwards of their own that would
+// end with them.
+func liveForwards(project, raw string) map[string]map[string]string {
+	recorded := parseForwards(raw)
+	if len(recorded) == 0 {
 		return nil
 	}
 	dir, err := background.Dir("")
 	if err != nil || !background.Alive(dir, project) {
 		return nil
 	}
-	return &podForward{ports: ports}
+	return recorded
 }
 
 // ServeForwards is a kept project's background forwarder: it listens on

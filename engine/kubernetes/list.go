@@ -61,9 +61,9 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 		if err != nil {
 			return nil, fmt.Errorf("list pods of %s: %w", ns.Name, err)
 		}
-		recorded := parseForwards(ns.Annotations[AnnotationForward])
+		live := liveForwards(ns.Annotations[plan.LabelProject], ns.Annotations[AnnotationForward])
 		for i := range pods.Items {
-			out = append(out, d.server(ctx, ns.Name, &pods.Items[i], recorded))
+			out = append(out, d.server(ctx, ns.Name, &pods.Items[i], live))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -76,11 +76,11 @@ func (d *Driver) Servers(ctx context.Context, project string) ([]engine.Server, 
 }
 
 // server is one pod as the core sees it. A running pod outside the
-// cluster has the ports of its project's background forwarder (recorded,
-// the namespace's AnnotationForward) when one runs; else this process's
+// cluster has the ports of its project's background forwarder (live, see
+// liveForwards) when one runs; else this process's
 // forwards (opened now, when not yet), so that its endpoints answer for as
 // long as this process runs.
-func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod, recorded map[string]map[string]string) engine.Server {
+func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod, live map[string]map[string]string) engine.Server {
 	a := pod.Annotations
 	state, running := podStateWord(pod)
 	s := engine.Server{
@@ -94,7 +94,9 @@ func (d *Driver) server(ctx context.Context, ns string, pod *corev1.Pod, recorde
 	bindings := podBindings(pod)
 	var fwd *podForward
 	if running && !d.inCluster && d.dialer != nil {
-		if fwd = d.forwarded(s.Project, recorded, pod.Name); fwd == nil {
+		if ports := live[pod.Name]; len(ports) > 0 {
+			fwd = &podForward{ports: ports}
+		} else {
 			fwd, _ = d.forwardPod(ns, pod.Name, bindings)
 		}
 	}
