@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -93,7 +94,8 @@ func runKindOnLoopback(t *testing.T, name string, opts map[string]string, withTL
 			select {
 			case runErr = <-done:
 			case <-time.After(10 * time.Second):
-				t.Errorf("Run() still running 10s after cancel")
+				buf := make([]byte, 1<<20)
+				t.Errorf("Run() still running 10s after cancel; goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 			}
 		})
 		return runErr

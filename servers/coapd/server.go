@@ -106,7 +106,9 @@ func (s *Server) Serve(pc net.PacketConn) error {
 	srv := udp.NewServer(options.WithMux(s.router()),
 		options.WithInactivityMonitor(idleTimeout, s.onInactive),
 		options.WithErrors(func(err error) { s.log.Debug("coap: udp", "err", err) }))
-	if !s.register(srv.Stop) {
+	// Stop closes the socket too: go-coap's Stop finds no socket to close
+	// when it comes before its Serve has taken it.
+	if !s.register(func() { srv.Stop(); uc.Close() }) {
 		pc.Close()
 		return nil
 	}
@@ -136,7 +138,7 @@ func (s *Server) ServeDTLS(pc net.PacketConn) error {
 	srv := coapdtls.NewServer(options.WithMux(s.router()),
 		options.WithInactivityMonitor(idleTimeout, s.onInactive),
 		options.WithErrors(func(err error) { s.log.Debug("coap: dtls", "err", err) }))
-	if !s.register(srv.Stop) {
+	if !s.register(func() { srv.Stop(); l.Close() }) {
 		l.Close()
 		return nil
 	}
@@ -170,7 +172,7 @@ func (s *Server) serveStream(l net.Listener, transport string) error {
 	srv := tcp.NewServer(options.WithMux(s.router()),
 		options.WithInactivityMonitor(idleTimeout, func(cc *tcpclient.Conn) { _ = cc.Close() }),
 		options.WithErrors(func(err error) { s.log.Debug("coap: "+transport, "err", err) }))
-	if !s.register(srv.Stop) {
+	if !s.register(func() { srv.Stop(); l.Close() }) {
 		l.Close()
 		return nil
 	}
