@@ -1,37 +1,18 @@
 package coapd
 
 import (
-	"context"
-	"log/slog"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
-
-// gateHandler holds every "coap: serving" log call until open is closed:
-// a Serve that has registered its stop waits there, just before it hands
-// its socket to go-coap.
-type gateHandler struct {
-	slog.Handler
-	serving chan struct{}
-	open    chan struct{}
-}
-
-func (gateHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h gateHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == "coap: serving" {
-		h.serving <- struct{}{}
-		<-h.open
-	}
-	return nil
-}
 
 // Close ends every Serve, even one that had not yet handed its socket to
 // go-coap when Close came (go-coap's own Stop then has nothing to close).
 func TestCloseBeforeGoCoAPHasTheSocket(t *testing.T) {
-	h := gateHandler{Handler: slog.DiscardHandler, serving: make(chan struct{}, 3), open: make(chan struct{})}
-	srv, err := New(Options{PSKIdentity: DefaultPSKIdentity, PSK: []byte(DefaultPSK), Logger: slog.New(h)})
+	gate := servertest.NewGate("coap: serving", 3)
+	srv, err := New(Options{PSKIdentity: DefaultPSKIdentity, PSK: []byte(DefaultPSK), Logger: gate.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +32,9 @@ func TestCloseBeforeGoCoAPHasTheSocket(t *testing.T) {
 	go func() { done <- srv.ServeTCP(l) }()
 	go func() { done <- srv.Serve(pc) }()
 	go func() { done <- srv.ServeDTLS(dpc) }()
-	for range 3 {
-		<-h.serving
-	}
+	gate.Held(3)
 	srv.Close()
-	close(h.open)
+	gate.Open()
 	for range 3 {
 		select {
 		case err := <-done:

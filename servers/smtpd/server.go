@@ -49,7 +49,10 @@ type Server struct {
 	log        *slog.Logger
 	mx         *smtp.Server // 25: AUTH optional
 	submission *smtp.Server // 587 and 465: AUTH required
-	closeOnce  sync.Once
+
+	mu        sync.Mutex
+	closed    bool
+	listeners []net.Listener // every Serve's, closed by Close
 }
 
 // New makes a server.
@@ -112,6 +115,16 @@ func (s *Server) ServeSubmissionTLS(l net.Listener) error {
 }
 
 func (s *Server) serve(srv *smtp.Server, l net.Listener, role string) error {
+	// go-smtp's Close closes the listeners its Serve has taken; one that
+	// comes before would leave this Serve accepting, so Close closes ours.
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
 	s.log.Info("smtp: serving", "port", role, "addr", l.Addr().String(), "starttls", s.opts.TLS != nil && role != "submissions")
 	if err := srv.Serve(l); err != nil {
 		return fmt.Errorf("smtp %s on %s: %w", role, l.Addr(), err)
@@ -121,10 +134,18 @@ func (s *Server) serve(srv *smtp.Server, l net.Listener, role string) error {
 
 // Close closes every listener and connection.
 func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		err = errors.Join(ignoreClosed(s.mx.Close()), ignoreClosed(s.submission.Close()))
-	})
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	listeners := s.listeners
+	s.mu.Unlock()
+	err := errors.Join(ignoreClosed(s.mx.Close()), ignoreClosed(s.submission.Close()))
+	for _, l := range listeners {
+		err = errors.Join(err, ignoreClosed(l.Close()))
+	}
 	if err != nil {
 		return fmt.Errorf("close smtp server: %w", err)
 	}
