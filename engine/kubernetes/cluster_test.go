@@ -409,3 +409,61 @@ func TestClusterReuseResets(t *testing.T) {
 		}
 	})
 }
+
+// TestClusterHealthcheck: a spec's healthcheck is the pod's readiness
+// probe, and `ready: {health: true}` waits for it. One that passes
+// (`/testbed version` in the built-in image) brings the server up; one
+// that fails never does, and the up fails naming the healthcheck, with
+// nothing left behind.
+func TestClusterHealthcheck(t *testing.T) {
+	cs, image := cluster(t)
+	write := func(test string) string {
+		dir := t.TempDir()
+		spec := fmt.Sprintf(`
+servers:
+  echo:
+    image: %[1]s
+    command: [serve, echo, --port, "7/tcp=7007", --port, "7/udp=7007", --port, "9/tcp=7009", --port, "9/udp=7009", --port, "13/tcp=7013", --port, "13/udp=7013", --port, "19/tcp=7019"]
+    ports: [7007]
+    tmpfs: [/tmp]
+    healthcheck: {test: [/testbed, %[2]s], interval: 1s, retries: 2}
+    ready: {health: true}
+`, image, test)
+		path := filepath.Join(dir, "testbed.yaml")
+		if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	t.Run("passes", func(t *testing.T) {
+		var project string
+		noNamespaceAfter(t, cs, &project)
+		bed := testbed.Start(t, testbed.WithDriver("kubernetes"), testbed.WithSpecFile(write("version")), testbed.WithTimeout(3*time.Minute))
+		project = bed.Project()
+		echoRoundTrip(t, bed.Addr("echo", "7007"))
+	})
+	t.Run("fails", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+		defer cancel()
+		bed, err := testbed.New(ctx, testbed.WithDriver("kubernetes"), testbed.WithSpecFile(write("no-such-command")), testbed.WithTimeout(20*time.Second))
+		if err == nil {
+			bed.Close()
+			t.Fatal("a server whose healthcheck fails came up")
+		}
+		if !strings.Contains(err.Error(), "health") {
+			t.Errorf("up error does not name the healthcheck: %v", err)
+		}
+		t.Logf("the failed up says: %v", err)
+		// New names its projects tb-shared-PID-N-...: none of this
+		// process's may be left after the failed up.
+		nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ns := range nss.Items {
+			if p := ns.Annotations["testbed.project"]; strings.HasPrefix(p, fmt.Sprintf("tb-shared-%d-", os.Getpid())) {
+				t.Errorf("namespace %s of the failed up is left (%s)", ns.Name, ns.Status.Phase)
+			}
+		}
+	})
+}

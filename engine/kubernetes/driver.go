@@ -88,6 +88,10 @@ const CallTimeout = 30 * time.Second
 // PollInterval is how often a pod's state is read while waiting for it.
 const PollInterval = 250 * time.Millisecond
 
+// ClientQPS is the API requests a second the driver allows itself (twice
+// that in bursts) when the kubeconfig sets no limit.
+const ClientQPS = 50
+
 // RemoveTimeout bounds waiting for a deleted namespace to be gone.
 const RemoveTimeout = 2 * time.Minute
 
@@ -169,6 +173,12 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 		}
 		fromServiceAccount = sa
 		cfg.UserAgent = "testbed"
+		if cfg.QPS == 0 {
+			// client-go's default (5 a second, bursts of 10) throttles
+			// one up: every starting pod is read 4 times a second, and
+			// probes and forwards come on top.
+			cfg.QPS, cfg.Burst = ClientQPS, 2*ClientQPS
+		}
 		cs, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)

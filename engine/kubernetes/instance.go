@@ -43,6 +43,7 @@ var (
 	_ probe.LogReader      = (*instance)(nil)
 	_ probe.ExitReporter   = (*instance)(nil)
 	_ probe.DirectReporter = (*instance)(nil)
+	_ probe.HealthReporter = (*instance)(nil)
 )
 
 func newInstance(d *Driver, namespace, pod, hostname string, bindings []plan.Binding) *instance {
@@ -234,4 +235,38 @@ func (i *instance) LogTail(ctx context.Context, n int) string {
 		return ""
 	}
 	return string(b)
+}
+
+// Health implements probe.HealthReporter from the pod's readiness, which
+// the spec's healthcheck sets (healthProbe): healthy once the container is
+// ready, starting until its first probe is due (start, plus one period and
+// one timeout), unhealthy after that, none without a healthcheck.
+func (i *instance) Health(ctx context.Context) (string, error) {
+	cctx, cancel := callCtx(ctx)
+	pod, err := i.d.cs.CoreV1().Pods(i.namespace).Get(cctx, i.pod, metav1.GetOptions{})
+	cancel()
+	if err != nil {
+		return "", err
+	}
+	return podHealth(pod, time.Now()), nil
+}
+
+// podHealth is a pod's healthcheck status at now (see instance.Health).
+func podHealth(pod *corev1.Pod, now time.Time) string {
+	if len(pod.Spec.Containers) == 0 || pod.Spec.Containers[0].ReadinessProbe == nil {
+		return probe.NoHealth
+	}
+	rp := pod.Spec.Containers[0].ReadinessProbe
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.Ready {
+			return probe.Healthy
+		}
+		if r := cs.State.Running; r != nil {
+			due := r.StartedAt.Add(time.Duration(rp.InitialDelaySeconds+rp.PeriodSeconds+rp.TimeoutSeconds) * time.Second)
+			if now.After(due) {
+				return probe.Unhealthy
+			}
+		}
+	}
+	return probe.Starting
 }

@@ -3,11 +3,14 @@
 package kubernetes
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/testbed-dev/testbed/plan"
 	"github.com/testbed-dev/testbed/servers/control"
+	"github.com/testbed-dev/testbed/spec"
 )
 
 // Default limits of a built-in server's pod: the docker driver's
@@ -125,6 +129,7 @@ func podSpec(p *plan.Plan, st *plan.Step, image, pull string, hosts map[string]s
 			pod.Spec.NodeSelector["kubernetes.io/arch"] = arch
 		}
 	}
+	c.ReadinessProbe = healthProbe(srv.Health)
 	c.Resources = resources(st)
 	if st.Hardened {
 		harden(&pod.Spec, &c)
@@ -141,6 +146,37 @@ func podSpec(p *plan.Plan, st *plan.Step, image, pull string, hosts map[string]s
 	}
 	pod.Spec.Containers = []corev1.Container{c}
 	return pod, nil
+}
+
+// healthProbe is a spec's healthcheck as the container's readiness probe,
+// which the kubelet runs in the container as the engine runs a
+// healthcheck: ready after one success, not ready after Retries failures
+// in a row (3 unless it says). A start period needs nothing here: until
+// the first success the server is simply not ready yet, which is all
+// readiness waits on. Kubernetes counts in whole seconds, so the interval is at
+// least 1s (the engine's is capped at 500ms). nil for no healthcheck or
+// NONE (an image's own HEALTHCHECK is the engine's only).
+func healthProbe(h *spec.Health) *corev1.Probe {
+	if h == nil || len(h.Test) < 2 {
+		return nil
+	}
+	argv := h.Test[1:]
+	if h.Test[0] == "CMD-SHELL" {
+		argv = []string{"/bin/sh", "-c", h.Test[1]}
+	}
+	seconds := func(d time.Duration, dflt int32) int32 {
+		if d <= 0 {
+			return dflt
+		}
+		return int32(max(1, (d+time.Second-1)/time.Second))
+	}
+	return &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: slices.Clone(argv)}},
+		PeriodSeconds:    seconds(h.Interval, 1),
+		TimeoutSeconds:   seconds(h.Timeout, 30),
+		SuccessThreshold: 1,
+		FailureThreshold: int32(cmp.Or(h.Retries, 3)),
+	}
 }
 
 // podValues are the testbed labels of a step's pod (the plan's, the
