@@ -3,7 +3,6 @@ package coapd
 import (
 	"net"
 	"testing"
-	"time"
 
 	"github.com/testbed-dev/testbed/servers/internal/servertest"
 )
@@ -35,14 +34,5 @@ func TestCloseBeforeGoCoAPHasTheSocket(t *testing.T) {
 	gate.Held(3)
 	srv.Close()
 	gate.Open()
-	for range 3 {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve = %v after Close", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("a Serve still runs 5s after Close")
-		}
-	}
+	servertest.AllReturn(t, done, 3)
 }

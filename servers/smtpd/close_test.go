@@ -3,7 +3,6 @@ package smtpd
 import (
 	"net"
 	"testing"
-	"time"
 
 	"github.com/testbed-dev/testbed/servers/internal/servertest"
 	"github.com/testbed-dev/testbed/servers/mailstore"
@@ -28,14 +27,5 @@ func TestCloseBeforeGoSMTPHasTheListener(t *testing.T) {
 	gate.Held(2)
 	srv.Close()
 	gate.Open()
-	for range 2 {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve = %v after Close", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("a Serve still runs 5s after Close")
-		}
-	}
+	servertest.AllReturn(t, done, 2)
 }

@@ -3,6 +3,8 @@ package servertest
 import (
 	"context"
 	"log/slog"
+	"testing"
+	"time"
 )
 
 // Gate is a logger that holds every call logging one message until Open:
@@ -36,8 +38,8 @@ func (g *Gate) Open() { close(g.open) }
 type gateHandler struct{ g *Gate }
 
 func (gateHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h gateHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h gateHandler) WithGroup(string) slog.Handler            { return h }
+func (h gateHandler) WithAttrs([]slog.Attr) slog.Handler     { return h }
+func (h gateHandler) WithGroup(string) slog.Handler          { return h }
 
 func (h gateHandler) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == h.g.message {
@@ -49,4 +51,21 @@ func (h gateHandler) Handle(_ context.Context, r slog.Record) error {
 		}
 	}
 	return nil
+}
+
+// AllReturn fails t unless n Serve calls, each sending its result on done,
+// all return nil within 5 seconds (of a Close).
+func AllReturn(t testing.TB, done <-chan error, n int) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for range n {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve = %v after Close", err)
+			}
+		case <-timeout:
+			t.Fatal("a Serve still runs 5s after Close")
+		}
+	}
 }
