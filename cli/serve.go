@@ -42,6 +42,7 @@ type serveFlags struct {
 	allowNames   []string
 	allowNets    []string
 	allowNetwork string
+	refusedRetry time.Duration
 	control      string
 }
 
@@ -90,6 +91,7 @@ reuse a running testbed (up --reuse, run --reuse, WithReuse).`,
 	fl.StringArrayVar(&f.allowNames, "allow-name", nil, "proxy/socks: a short name that is a testbed destination")
 	fl.StringArrayVar(&f.allowNets, "allow-net", nil, `proxy/socks: a CIDR of testbed addresses, or "local"`)
 	fl.StringVar(&f.allowNetwork, "allow-network", "", "proxy/socks: the engine network whose containers (by reverse DNS) are the only destinations; the gateway is refused")
+	fl.DurationVar(&f.refusedRetry, "refused-retry", 0, "proxy/socks: dial a testbed destination that refuses again for this long (on a cluster, a Service the service proxy has not yet been told about refuses)")
 	fl.StringVar(&f.control, "control", "", "`ADDR` of a control channel (POST /reset puts the server back to its seeded state); the token is $"+control.EnvToken)
 	return cmd
 }
@@ -250,7 +252,7 @@ func (a *app) serveTLS(f serveFlags) (*tls.Config, func(), error) {
 }
 
 func servePolicy(f serveFlags) (*netpolicy.Policy, error) {
-	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames, Network: f.allowNetwork}
+	p := &netpolicy.Policy{Domain: f.allowDomain, Names: f.allowNames, Network: f.allowNetwork, RefusedRetry: f.refusedRetry}
 	for _, n := range f.allowNets {
 		if n == "local" {
 			nets, err := hostnet.LocalNets()

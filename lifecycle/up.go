@@ -138,7 +138,9 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 	var firstErr error
 	fail := func(e error) {
 		mu.Lock()
-		if firstErr == nil {
+		// A server still waiting for its dependencies when time runs out
+		// only echoes the one they waited on, whose error says more.
+		if firstErr == nil || waitingForDependencies(firstErr) && !waitingForDependencies(e) {
 			firstErr = e
 		}
 		mu.Unlock()
@@ -179,6 +181,17 @@ func Up(ctx context.Context, eng Engine, p *plan.Plan, o UpOptions) (m *endpoint
 		return nil, err
 	}
 	return m, nil
+}
+
+// phaseDependencies is the phase of a server that never started: it was
+// waiting for its dependencies.
+const phaseDependencies = "dependencies"
+
+// waitingForDependencies reports whether err is that of a server that
+// never started, waiting for its dependencies.
+func waitingForDependencies(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Phase == phaseDependencies
 }
 
 // stepInstance is a started server, for the check at the end of up.
@@ -260,9 +273,9 @@ func runStep(ctx context.Context, eng Engine, p *plan.Plan, st *plan.Step, state
 		select {
 		case <-want:
 		case <-dep.failed:
-			return nil, nil, &ServerError{Server: name, Phase: "dependencies", Err: fmt.Errorf("dependency %s failed", d.Name)}
+			return nil, nil, &ServerError{Server: name, Phase: phaseDependencies, Err: fmt.Errorf("dependency %s failed", d.Name)}
 		case <-ctx.Done():
-			return nil, nil, context.Cause(ctx)
+			return nil, nil, &ServerError{Server: name, Phase: phaseDependencies, Err: fmt.Errorf("waiting for %s: %w", d.Name, context.Cause(ctx))}
 		}
 	}
 	// An invalid probe fails before anything is made for the server.

@@ -489,3 +489,23 @@ servers:
 		}
 	})
 }
+
+// When time runs out, the error is that of the server being waited on,
+// not of a dependent that was only waiting for it (whose error would
+// say nothing but that time ran out).
+func TestUpTimeoutNamesTheServerWaitedOn(t *testing.T) {
+	checkGoroutines(t)
+	p := newPlan(t, `
+servers:
+  slow: {image: x, ports: [80], timeout: 30s}
+  a: {image: x, ports: [80], depends_on: [slow]}
+  b: {image: x, ports: [80], depends_on: [slow]}
+`)
+	for range 10 {
+		e := newFakeEngine(t, map[string]behaviour{"slow": {listenAfter: never}})
+		_, err := lifecycle.Up(context.Background(), e, p, lifecycle.UpOptions{Owner: testOwner, Timeout: 200 * time.Millisecond})
+		if se := asServerError(t, err); se.Server != "slow" || se.Phase != "readiness" {
+			t.Fatalf("Up() = %v, want the error of slow in readiness", err)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -129,6 +130,16 @@ func fakeCluster(t *testing.T, failing ...string) *fake.Clientset {
 		}
 		pod.Status.Phase = corev1.PodRunning
 		pod.Status.PodIP = fmt.Sprintf("10.244.0.%d", n.Add(1))
+		// The EndpointSlice controller's part: the pod's Service lists it,
+		// ready. (Through the tracker: the clientset is locked in here.)
+		slice := &discoveryv1.EndpointSlice{
+			ObjectMeta:  metav1.ObjectMeta{Name: pod.Name + "-slice", Namespace: a.GetNamespace(), Labels: map[string]string{discoveryv1.LabelServiceName: serviceName(pod.Name)}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{pod.Status.PodIP}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}}},
+		}
+		if err := cs.Tracker().Create(discoveryv1.SchemeGroupVersion.WithResource("endpointslices"), slice, a.GetNamespace()); err != nil {
+			t.Errorf("endpoint slice of %s: %v", pod.Name, err)
+		}
 		return false, nil, nil
 	})
 	return cs
@@ -486,4 +497,47 @@ servers:
 	if _, err := d.Exec(ctx, "kt", "web", []string{"true"}, nil, nil); !errors.Is(err, engine.ErrUnsupported) {
 		t.Errorf("Exec() without a cluster configuration = %v, want unsupported", err)
 	}
+}
+
+// A server is ready for the others only once its Service lists the pod as
+// a ready endpoint: until then the service proxy refuses connections to
+// the Service's address. A Service that never does fails the up, naming
+// it; an account that may not list EndpointSlices does not wait.
+func TestUpWaitsForTheServiceToRoute(t *testing.T) {
+	t.Run("never routed", func(t *testing.T) {
+		cs := fakeCluster(t)
+		cs.PrependReactor("list", "endpointslices", func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, &discoveryv1.EndpointSliceList{}, nil
+		})
+		d := newDriver(t, cs, newEchoDialer(t), "")
+		o := upOptions(t)
+		o.Timeout = 2 * time.Second
+		_, err := d.Up(context.Background(), newPlan(t, twoServers), o)
+		if err == nil || !strings.Contains(err.Error(), "service web never listed pod web as a ready endpoint") {
+			t.Errorf("Up() = %v, want it to say the Service never routed to the pod", err)
+		}
+	})
+	t.Run("not ready", func(t *testing.T) {
+		cs := fakeCluster(t)
+		cs.PrependReactor("list", "endpointslices", func(k8stesting.Action) (bool, runtime.Object, error) {
+			notReady := discoveryv1.Endpoint{Addresses: []string{"10.244.0.2"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(false)}}
+			return true, &discoveryv1.EndpointSliceList{Items: []discoveryv1.EndpointSlice{{Endpoints: []discoveryv1.Endpoint{notReady}}}}, nil
+		})
+		d := newDriver(t, cs, newEchoDialer(t), "")
+		o := upOptions(t)
+		o.Timeout = 2 * time.Second
+		if _, err := d.Up(context.Background(), newPlan(t, twoServers), o); err == nil {
+			t.Error("Up() succeeded with the pod listed as not ready")
+		}
+	})
+	t.Run("forbidden", func(t *testing.T) {
+		cs := fakeCluster(t)
+		cs.PrependReactor("list", "endpointslices", func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewForbidden(discoveryv1.Resource("endpointslices"), "", errors.New("no rule"))
+		})
+		d := newDriver(t, cs, newEchoDialer(t), "")
+		if _, err := d.Up(context.Background(), newPlan(t, twoServers), upOptions(t)); err != nil {
+			t.Errorf("Up() without the right to list EndpointSlices = %v, want it to go on", err)
+		}
+	})
 }

@@ -96,8 +96,29 @@ func (s *spdyDialer) connection(ctx context.Context, namespace, pod string, port
 	}
 }
 
-// DialPod implements PodDialer.
+// StreamAnswerTimeout is how long a port-forward's streams may go
+// unanswered before DialPod gives up on that connection and tries a new
+// one (the runtime answers in milliseconds unless the connection is stuck).
+const StreamAnswerTimeout = 3 * time.Second
+
+// errNoAnswer is a dial whose streams the runtime did not answer in time.
+var errNoAnswer = errors.New("no answer from the runtime")
+
+// DialPod implements PodDialer: a stuck connection (see dialPodOnce) is
+// dropped and the dial tried again on a new one, until ctx ends.
 func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port int) (net.Conn, error) {
+	for {
+		c, err := s.dialPodOnce(ctx, namespace, pod, port)
+		if err == nil || ctx.Err() != nil || !errors.Is(err, errNoAnswer) {
+			return c, err
+		}
+	}
+}
+
+// dialPodOnce makes a forwarded connection's streams on the pod's (cached)
+// connection for port, waiting StreamAnswerTimeout at most for the runtime
+// to answer them.
+func (s *spdyDialer) dialPodOnce(ctx context.Context, namespace, pod string, port int) (net.Conn, error) {
 	c, err := s.connection(ctx, namespace, pod, port)
 	if err != nil {
 		return nil, err
@@ -112,6 +133,8 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 		sc, err := s.streams(c, port)
 		done <- result{sc, err}
 	}()
+	answer := time.NewTimer(StreamAnswerTimeout)
+	defer answer.Stop()
 	select {
 	case r := <-done:
 		if r.err != nil {
@@ -130,17 +153,21 @@ func (s *spdyDialer) DialPod(ctx context.Context, namespace, pod string, port in
 		r.sc.forget = func() { s.forget(key, c) }
 		go r.sc.drainErrors(namespace + "/" + pod)
 		return r.sc, nil
+	case <-answer.C:
 	case <-ctx.Done():
-		// Streams not answered within the dial's time: the connection is
-		// stuck (see above); the next dial opens another.
-		s.forget(key, c)
-		go func() {
-			if r := <-done; r.sc != nil {
-				r.sc.Close()
-			}
-		}()
-		return nil, fmt.Errorf("port-forward to %s/%s:%d: no answer from the runtime: %w", namespace, pod, port, ctx.Err())
 	}
+	// Streams not answered in time: the connection is stuck (see above);
+	// the next dial opens another.
+	s.forget(key, c)
+	go func() {
+		if r := <-done; r.sc != nil {
+			r.sc.Close()
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("port-forward to %s/%s:%d: %w: %w", namespace, pod, port, errNoAnswer, err)
+	}
+	return nil, fmt.Errorf("port-forward to %s/%s:%d: %w in %s", namespace, pod, port, errNoAnswer, StreamAnswerTimeout)
 }
 
 // streams makes a forwarded connection's error and data streams on c.

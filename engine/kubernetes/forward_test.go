@@ -33,19 +33,29 @@ type portForwardServer struct {
 	mu    sync.Mutex
 	paths []string
 	ports []string
+	// stuck makes the first SPDY connection answer no stream (until the
+	// test ends), as a stuck runtime connection does.
+	stuck bool
 }
 
-func newPortForwardServer(t *testing.T) *portForwardServer {
-	s := &portForwardServer{echo: newEchoDialer(t)}
+func newPortForwardServer(t *testing.T, stuckFirst bool) *portForwardServer {
+	s := &portForwardServer{echo: newEchoDialer(t), stuck: stuckFirst}
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.paths = append(s.paths, r.Method+" "+r.URL.Path)
+		stuck := s.stuck
+		s.stuck = false
 		s.mu.Unlock()
 		if _, err := httpstream.Handshake(r, w, []string{portforward.PortForwardProtocolV1Name}); err != nil {
 			return
 		}
 		streams := make(chan httpstream.Stream, 16)
 		conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(st httpstream.Stream, _ <-chan struct{}) error {
+			if stuck {
+				<-release // no reply to the stream
+			}
 			streams <- st
 			return nil
 		})
@@ -93,7 +103,7 @@ func newPortForwardServer(t *testing.T) *portForwardServer {
 // go both ways, a half-close reaches the far end, and the request names
 // the pod.
 func TestSPDYPortForward(t *testing.T) {
-	pf := newPortForwardServer(t)
+	pf := newPortForwardServer(t, false)
 	cfg := &rest.Config{Host: pf.srv.URL}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -137,5 +147,37 @@ func TestSPDYPortForward(t *testing.T) {
 	}
 	if len(pf.ports) != 3 || pf.ports[0] != "8080" {
 		t.Errorf("streams for ports %v, want 3 for 8080", pf.ports)
+	}
+}
+
+// A connection whose streams the runtime does not answer is given up
+// after StreamAnswerTimeout and the dial goes through on a new one.
+func TestSPDYPortForwardStuckConnection(t *testing.T) {
+	pf := newPortForwardServer(t, true)
+	cfg := &rest.Config{Host: pf.srv.URL}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &spdyDialer{cfg: cfg, cs: cs}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*StreamAnswerTimeout)
+	defer cancel()
+	c, err := d.DialPod(ctx, "ns1", "web", 8080)
+	if err != nil {
+		t.Fatalf("DialPod with a stuck first connection = %v, want a connection on a second one", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	c.(interface{ CloseWrite() error }).CloseWrite()
+	if got, err := io.ReadAll(c); err != nil || string(got) != "ping" {
+		t.Errorf("echo on the second connection = %q, %v", got, err)
+	}
+	pf.mu.Lock()
+	defer pf.mu.Unlock()
+	if len(pf.paths) != 2 {
+		t.Errorf("port-forward requests %v, want two (the stuck one, then another)", pf.paths)
 	}
 }

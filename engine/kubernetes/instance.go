@@ -7,11 +7,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/testbed-dev/testbed/endpoints"
@@ -30,6 +33,8 @@ type instance struct {
 	mu        sync.Mutex
 	podIP     string
 	serviceIP string
+	service   string // the Service that names it to the others ("" for none)
+	routed    bool   // the Service lists the pod as a ready endpoint
 	fwd       *podForward
 
 	exited chan struct{}
@@ -156,11 +161,71 @@ func (i *instance) Addr(port int, proto string) (string, error) {
 // a forwarded port accepts before the pod does.
 func (i *instance) Direct() bool { return i.d.inCluster }
 
-// Endpoint says how clients reach the server.
+// Endpoint says how clients reach the server, once its Service routes to
+// it: lifecycle asks it after readiness and before dependents start, and
+// the other servers reach this one through the Service's address.
 func (i *instance) Endpoint(ctx context.Context) (*endpoints.Server, error) {
+	if err := i.awaitRouted(ctx); err != nil {
+		return nil, err
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	return endpoint(i.d.inCluster, i.namespace, i.hostname, i.serviceIP, i.bindings, i.fwd), nil
+}
+
+// awaitRouted waits until the server's Service has the pod as a ready
+// endpoint (its EndpointSlices), which is when the service proxy starts
+// sending the other servers' connections to it: a pod ready through its
+// forwards may still be refused through its Service. An account that may
+// not list EndpointSlices (an older rbac.yaml) skips the wait, once said.
+func (i *instance) awaitRouted(ctx context.Context) error {
+	i.mu.Lock()
+	service, routed, podIP := i.service, i.routed, i.podIP
+	i.mu.Unlock()
+	if service == "" || routed || podIP == "" {
+		return nil
+	}
+	selector := discoveryv1.LabelServiceName + "=" + service
+	for {
+		cctx, cancel := callCtx(ctx)
+		list, err := i.d.cs.DiscoveryV1().EndpointSlices(i.namespace).List(cctx, metav1.ListOptions{LabelSelector: selector})
+		cancel()
+		switch {
+		case apierrors.IsForbidden(err):
+			i.d.log.Warn("cannot list EndpointSlices (see engine/kubernetes/rbac.yaml): servers are ready without waiting for their Services to route to them", "err", err)
+			return nil
+		case err != nil && ctx.Err() == nil:
+			return fmt.Errorf("service %s: endpoints: %w", service, err)
+		case err == nil && listsReady(list.Items, podIP):
+			i.mu.Lock()
+			i.routed = true
+			i.mu.Unlock()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("service %s never listed pod %s as a ready endpoint: %w", service, i.pod, context.Cause(ctx))
+		case <-i.exited:
+			return fmt.Errorf("service %s: pod %s ended", service, i.pod)
+		case <-time.After(PollInterval):
+		}
+	}
+}
+
+// listsReady reports whether slices hold ip as an endpoint that is ready
+// (a missing condition counts as ready, as the API says).
+func listsReady(list []discoveryv1.EndpointSlice, ip string) bool {
+	for _, sl := range list {
+		for _, ep := range sl.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			if slices.Contains(ep.Addresses, ip) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // endpoint is a server's endpoints: forwarded ports outside the cluster

@@ -261,7 +261,10 @@ func resources(st *plan.Step) corev1.ResourceRequirements {
 // clusterCommand is a built-in server's argv on the cluster: the proxy
 // and socks servers' allow-list is the project's Service addresses and
 // names, in place of the docker network's reverse DNS (which a cluster
-// does not have).
+// does not have), and they dial a Service that refuses again for
+// ServiceRefusedRetry (a server counts as ready once its EndpointSlice
+// lists it; the service proxy applies that a moment later, and refuses
+// until then).
 func clusterCommand(argv []string, hosts map[string]string) []string {
 	out := make([]string, 0, len(argv)+2*len(hosts))
 	for i := 0; i < len(argv); i++ {
@@ -296,8 +299,13 @@ func clusterCommand(argv []string, hosts map[string]string) []string {
 			out = append(out, "--allow-net", netip.PrefixFrom(a, a.BitLen()).String())
 		}
 	}
-	return out
+	return append(out, "--refused-retry", ServiceRefusedRetry.String())
 }
+
+// ServiceRefusedRetry is how long the built-in proxy and socks servers on
+// a cluster dial a Service that refuses again: kube-proxy applies its
+// changes at most once a second by default, and later under load.
+const ServiceRefusedRetry = 5 * time.Second
 
 // hostAliases map every server's names (its own too: a server that dials
 // itself by name reaches its Service, as on docker) to its Service

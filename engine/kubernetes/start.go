@@ -215,7 +215,7 @@ func (d *Driver) Start(ctx context.Context, p *plan.Plan, st *plan.Step, tls *li
 	lifecycle.CreatedHook(ctx)
 	inst := newInstance(d, ns, pod.Name, st.Hostname, st.Ports)
 	if ip := hosts[st.Server.Name]; ip != "" {
-		inst.serviceIP = ip
+		inst.serviceIP, inst.service = ip, serviceName(st.Server.Name)
 	}
 	if err := d.awaitRunning(ctx, inst); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,10 @@ type Policy struct {
 	Resolver *net.Resolver
 	// Dialer makes the connections; nil means one with DefaultDialTimeout.
 	Dialer *net.Dialer
+	// RefusedRetry dials an allowed destination that refuses again, for
+	// this long at most (0: once). On a cluster a Service whose pod is
+	// ready refuses until the service proxy has been told about it.
+	RefusedRetry time.Duration
 	// Logger receives a line per refused destination (Info) and per dial
 	// (Debug); nil is quiet.
 	Logger *slog.Logger
@@ -78,6 +83,28 @@ func (p *Policy) DialContext(ctx context.Context, network, address string) (net.
 	if d == nil {
 		d = &net.Dialer{Timeout: DefaultDialTimeout}
 	}
+	start := time.Now()
+	pause := 20 * time.Millisecond
+	for {
+		c, err := p.dialAny(ctx, d, network, address, addrs)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) || time.Since(start)+pause > p.RefusedRetry {
+			return nil, fmt.Errorf("netpolicy: dial %s: %w", address, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("netpolicy: dial %s: %w", address, err)
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 250*time.Millisecond)
+	}
+}
+
+// dialAny dials the addresses in turn and returns the first connection,
+// or the first error.
+func (p *Policy) dialAny(ctx context.Context, d *net.Dialer, network, address string, addrs []string) (net.Conn, error) {
 	var first error
 	for _, a := range addrs {
 		p.logDial(address, a)
@@ -92,7 +119,7 @@ func (p *Policy) DialContext(ctx context.Context, network, address string) (net.
 			break
 		}
 	}
-	return nil, fmt.Errorf("netpolicy: dial %s: %w", address, first)
+	return nil, first
 }
 
 // Check tells whether host:port is allowed and returns the first address
