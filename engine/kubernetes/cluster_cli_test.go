@@ -26,6 +26,7 @@ import (
 	"github.com/testbed-dev/testbed/engine/kubernetes"
 	"github.com/testbed-dev/testbed/image"
 	"github.com/testbed-dev/testbed/internal/clienttest"
+	"github.com/testbed-dev/testbed/internal/testenv"
 )
 
 var (
@@ -156,7 +157,7 @@ func TestClusterCLIKeptUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	// up has exited: what answers now is the background forwarder.
-	if got := get(t, http.DefaultClient, "http://"+web+"/files/hello.txt"); got != "Hello, testbed!\n" {
+	if got := testenv.Get(t, http.DefaultClient, "http://"+web+"/files/hello.txt"); got != "Hello, testbed!\n" {
 		t.Errorf("GET /files/hello.txt after up exited = %q", got)
 	}
 	ftpAddr, err := m.Addr("ftp", "21")

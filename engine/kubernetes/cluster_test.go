@@ -3,15 +3,10 @@
 package kubernetes_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jlaffaye/ftp"
-	"golang.org/x/net/proxy"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +24,7 @@ import (
 	"github.com/testbed-dev/testbed/engine/kubernetes"
 	"github.com/testbed-dev/testbed/engine/kubernetes/register"
 	"github.com/testbed-dev/testbed/internal/clienttest"
+	"github.com/testbed-dev/testbed/internal/testenv"
 	"github.com/testbed-dev/testbed/project"
 )
 
@@ -128,7 +123,7 @@ servers:
 	if res.StatusCode != 200 {
 		t.Errorf("GET /status/200 = %d", res.StatusCode)
 	}
-	echoRoundTrip(t, bed.Addr("echo", "7007"))
+	clienttest.EchoTCP(t, bed.Addr("echo", "7007"))
 	// A port nothing listens on: the runtime refuses each connection (a
 	// message on the port-forward's error stream), and the pod's other
 	// ports go on answering over the same port-forward connection.
@@ -143,7 +138,7 @@ servers:
 		}
 		c.Close()
 	}
-	echoRoundTrip(t, bed.Addr("echo", "7007"))
+	clienttest.EchoTCP(t, bed.Addr("echo", "7007"))
 }
 
 // TestClusterDefaultTestbed brings the default testbed up on a real
@@ -171,114 +166,24 @@ func TestClusterDefaultTestbed(t *testing.T) {
 		}
 	}
 	t.Run("http", func(t *testing.T) {
-		if got := get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
+		if got := testenv.Get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
 			t.Errorf("GET /files/hello.txt = %q", got)
 		}
 	})
-	t.Run("https over HTTP/2", func(t *testing.T) {
-		c := &http.Client{Transport: &http.Transport{TLSClientConfig: bed.TLSConfigFor("http"), ForceAttemptHTTP2: true}, Timeout: 30 * time.Second}
-		defer c.CloseIdleConnections()
-		res, err := c.Get("https://" + bed.Addr("http", "443") + "/files/hello.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != 200 || res.ProtoMajor != 2 {
-			t.Errorf("GET over TLS = %s %s, want 200 over HTTP/2", res.Proto, res.Status)
-		}
-	})
-	t.Run("proxy by name", func(t *testing.T) {
-		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: bed.Addr("proxy", "3128")}), TLSClientConfig: bed.TLSConfig()}, Timeout: 30 * time.Second}
-		defer c.CloseIdleConnections()
-		for _, u := range []string{"http://http.testbed.test/files/hello.txt", "http://http/files/hello.txt", "https://http.testbed.test/files/hello.txt"} {
-			if got := get(t, c, u); got != "Hello, testbed!\n" {
-				t.Errorf("GET %s through the proxy = %q", u, got)
-			}
-		}
-	})
-	t.Run("proxy refuses outside", func(t *testing.T) {
-		// Refused by the proxy before it dials: nothing leaves the machine.
-		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: bed.Addr("proxy", "3128")})}, Timeout: 30 * time.Second}
-		defer c.CloseIdleConnections()
-		res, err := c.Get("http://example.com/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusForbidden {
-			t.Errorf("GET http://example.com/ through the proxy = %s, want 403", res.Status)
-		}
-	})
+	t.Run("https over HTTP/2", func(t *testing.T) { clienttest.HTTPS2(t, bed.Addr("http", "443"), bed.TLSConfigFor("http")) })
+	t.Run("proxy by name", func(t *testing.T) { clienttest.ProxyByName(t, bed.Addr("proxy", "3128"), bed.TLSConfig()) })
+	t.Run("proxy refuses outside", func(t *testing.T) { clienttest.ProxyRefusesOutside(t, bed.Addr("proxy", "3128")) })
 	t.Run("socks by name", func(t *testing.T) {
-		for _, tc := range []struct {
-			port string
-			auth *proxy.Auth
-		}{{"1080", nil}, {"1081", &proxy.Auth{User: "qsockstest", Password: "password"}}} {
-			d, err := proxy.SOCKS5("tcp", bed.Addr("socks", tc.port), tc.auth, proxy.Direct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &http.Client{Transport: &http.Transport{DialContext: d.(proxy.ContextDialer).DialContext}, Timeout: 30 * time.Second}
-			if got := get(t, c, "http://http.testbed.test/files/hello.txt"); got != "Hello, testbed!\n" {
-				t.Errorf("GET through socks %s = %q", tc.port, got)
-			}
-			c.CloseIdleConnections()
-			conn, err := d.Dial("tcp", "echo:7")
-			if err != nil {
-				t.Fatalf("socks %s: Dial(echo:7) = %v", tc.port, err)
-			}
-			conn.SetDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(conn, "ping\n")
-			line, err := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if line != "ping\n" {
-				t.Errorf("echo through socks %s = %q, %v", tc.port, line, err)
-			}
-		}
+		clienttest.SocksByName(t, func(port string) string { return bed.Addr("socks", port) })
 	})
 	t.Run("ftp", func(t *testing.T) {
-		c, err := ftp.Dial(bed.Addr("ftp", "21"), ftp.DialWithTimeout(10*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Login("anonymous", "guest@example.com"); err != nil {
-			t.Fatal(err)
-		}
-		r, err := c.Retr("/pub/hello.txt")
-		if err != nil {
-			t.Fatalf("RETR /pub/hello.txt = %v", err)
-		}
-		b, _ := io.ReadAll(r)
-		r.Close()
-		if string(b) != "Hello, World!\n" {
-			t.Errorf("RETR /pub/hello.txt = %q", b)
-		}
-		c.Quit()
+		clienttest.AnonymousFTP(t, bed.Addr("ftp", "21"))
 		clienttest.PassiveFTP(t, bed.Addr("ftp", "21"))
 	})
 	t.Run("imap", func(t *testing.T) {
-		greeting := func(c net.Conn) string {
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			return line
-		}
-		c, err := net.DialTimeout("tcp", bed.Addr("imap", "143"), 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g := greeting(c); !strings.HasPrefix(g, "* OK") {
-			t.Errorf("greeting on 143 = %q, want * OK", g)
-		}
-		tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", bed.Addr("imap", "993"), bed.TLSConfigFor("imap"))
-		if err != nil {
-			t.Fatalf("TLS dial 993 = %v", err)
-		}
-		if g := greeting(tc); !strings.HasPrefix(g, "* OK") {
-			t.Errorf("greeting on 993 = %q, want * OK", g)
-		}
+		clienttest.IMAPGreetings(t, bed.Addr("imap", "143"), bed.Addr("imap", "993"), bed.TLSConfigFor("imap"))
 	})
-	t.Run("echo", func(t *testing.T) { echoRoundTrip(t, bed.Addr("echo", "7")) })
+	t.Run("echo", func(t *testing.T) { clienttest.EchoTCP(t, bed.Addr("echo", "7")) })
 }
 
 // TestClusterParallelProjects brings two projects up on the cluster at
@@ -300,26 +205,12 @@ func TestClusterParallelProjects(t *testing.T) {
 			if err != nil || len(pods.Items) != 2 {
 				t.Errorf("pods in %s = %d (%v), want 2 (http, echo)", ns.Name, len(pods.Items), err)
 			}
-			if got := get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
+			if got := testenv.Get(t, http.DefaultClient, "http://"+bed.Addr("http", "80")+"/files/hello.txt"); got != "Hello, testbed!\n" {
 				t.Errorf("GET /files/hello.txt = %q", got)
 			}
-			echoRoundTrip(t, bed.Addr("echo", "7"))
+			clienttest.EchoTCP(t, bed.Addr("echo", "7"))
 		})
 	}
-}
-
-func get(t *testing.T, c *http.Client, u string) string {
-	t.Helper()
-	res, err := c.Get(u)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("GET %s = %s, %v", u, res.Status, err)
-	}
-	return string(b)
 }
 
 // ftpLogin logs in to the FTP server at addr as ftptest; the test ends
@@ -335,24 +226,6 @@ func ftpLogin(t *testing.T, addr string) *ftp.ServerConn {
 		t.Fatal(err)
 	}
 	return c
-}
-
-func echoRoundTrip(t *testing.T, addr string) {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	msg := []byte("hello through the port-forward\n")
-	if _, err := c.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-		t.Errorf("echo %s = %q, %v; want %q", addr, got, err, msg)
-	}
 }
 
 // TestClusterReuseResets: a reused testbed on the cluster is the same
@@ -440,7 +313,7 @@ servers:
 		noNamespaceAfter(t, cs, &project)
 		bed := testbed.Start(t, testbed.WithDriver("kubernetes"), testbed.WithSpecFile(write("version")), testbed.WithTimeout(3*time.Minute))
 		project = bed.Project()
-		echoRoundTrip(t, bed.Addr("echo", "7007"))
+		clienttest.EchoTCP(t, bed.Addr("echo", "7007"))
 	})
 	t.Run("fails", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)

@@ -51,7 +51,7 @@ func (s *spdyDialer) connection(ctx context.Context, namespace, pod string, port
 	if s.cfg == nil {
 		return nil, errors.New("port-forward: no cluster configuration")
 	}
-	key := namespace + "/" + pod + "/" + strconv.Itoa(port)
+	key := connKey(namespace, pod, port)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.conns[key]; c != nil {
@@ -96,6 +96,11 @@ func (s *spdyDialer) connection(ctx context.Context, namespace, pod string, port
 	}
 }
 
+// connKey names the cached connection to a pod's port.
+func connKey(namespace, pod string, port int) string {
+	return namespace + "/" + pod + "/" + strconv.Itoa(port)
+}
+
 // StreamAnswerTimeout is how long a port-forward's streams may go
 // unanswered before DialPod gives up on that connection and tries a new
 // one (the runtime answers in milliseconds unless the connection is stuck).
@@ -123,7 +128,7 @@ func (s *spdyDialer) dialPodOnce(ctx context.Context, namespace, pod string, por
 	if err != nil {
 		return nil, err
 	}
-	key := namespace + "/" + pod + "/" + strconv.Itoa(port)
+	key := connKey(namespace, pod, port)
 	type result struct {
 		sc  *streamConn
 		err error

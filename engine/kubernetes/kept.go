@@ -240,17 +240,18 @@ func (d *Driver) ServeForwards(ctx context.Context, project string, ready io.Wri
 		for _, p := range pods.Items {
 			there[p.Name] = p.DeletionTimestamp == nil
 		}
+		own := d.ownForwards(ns)
 		var gone []string
-		for pod := range d.ownForwards(ns) {
+		for pod := range own {
 			if !there[pod] {
 				gone = append(gone, pod)
 			}
 		}
+		if len(gone) == len(own) {
+			return nil // every pod it forwarded to is gone (the deferred close ends the rest)
+		}
 		if len(gone) > 0 {
 			d.closeForwards(ns, gone)
-		}
-		if len(d.ownForwards(ns)) == 0 {
-			return nil
 		}
 	}
 }
